@@ -1,0 +1,264 @@
+//! Posting a stock document: the one place where ledger rows and balances are computed.
+
+use serde::{Deserialize, Serialize};
+
+use crate::ids::{LocationId, LotId, ReservationId, SkuId, WarehouseId};
+use crate::money::Fen;
+use crate::{Error, FieldError};
+
+use super::valuation::{inbound_value_at_average, negative_fill_revaluation, outbound_value};
+use super::{Balance, BalanceKey, Book, DocumentKind, SkuPolicy};
+
+/// A document line with its location and lot resolved to ids by the store.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct PostingLine {
+    pub line_no: u32,
+    pub sku: SkuId,
+    pub location: LocationId,
+    pub to_location: Option<LocationId>,
+    pub lot: LotId,
+    pub qty: i64,
+    pub value: Option<Fen>,
+    pub reservation: Option<ReservationId>,
+}
+
+/// Why a ledger row exists beside its document kind.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum MoveKind {
+    In,
+    Out,
+    /// A value-only correction (成本差异) after stock that went negative is filled.
+    Revalue,
+}
+
+impl MoveKind {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            MoveKind::In => "in",
+            MoveKind::Out => "out",
+            MoveKind::Revalue => "revalue",
+        }
+    }
+}
+
+/// A ledger row to write: `qty` and `value` are signed (+ in, − out).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct PlannedMove {
+    pub line_no: u32,
+    pub key: BalanceKey,
+    pub kind: MoveKind,
+    pub qty: i64,
+    pub value: Fen,
+    /// The reservation this move consumed, and how much of it.
+    pub consumed: Option<(ReservationId, i64)>,
+}
+
+/// Posts one document onto `book`: checks every line against the SKU's rules and the
+/// stock available, updates the balances in the book, and returns the ledger rows. On an
+/// error the book may be partly changed: the caller discards it (the store rolls back).
+pub fn post(
+    kind: DocumentKind,
+    warehouse: WarehouseId,
+    lines: &[PostingLine],
+    book: &mut Book,
+) -> Result<Vec<PlannedMove>, Error> {
+    let mut moves = Vec::with_capacity(lines.len() + lines.len() / 4);
+    for l in lines {
+        let n = l.line_no;
+        let policy = *book.skus.get(&l.sku).ok_or_else(|| {
+            Error::Rule(format!(
+                "第 {n} 行：商品 {} 不存在 / line {n}: unknown sku",
+                l.sku
+            ))
+        })?;
+        check_line(kind, warehouse, l, &policy, book)?;
+        let key = BalanceKey {
+            sku: l.sku,
+            warehouse,
+            location: l.location,
+            lot: l.lot,
+        };
+        match kind {
+            DocumentKind::Opening | DocumentKind::Receipt => {
+                let value = l.value.ok_or_else(|| {
+                    FieldError::new(
+                        format!("lines[{n}].unit_cost"),
+                        "入库必须有成本 / a receipt needs a cost",
+                    )
+                })?;
+                inbound(book, &mut moves, n, key, l.qty, value);
+            }
+            DocumentKind::Issue => {
+                outbound(book, &mut moves, n, key, l.qty, l.reservation, &policy)?;
+            }
+            DocumentKind::Adjustment if l.qty > 0 => {
+                let value = l.value.unwrap_or_else(|| {
+                    inbound_value_at_average(&book.balance(&key), l.qty, policy.default_cost)
+                });
+                inbound(book, &mut moves, n, key, l.qty, value);
+            }
+            DocumentKind::Adjustment => {
+                outbound(book, &mut moves, n, key, -l.qty, None, &policy)?;
+            }
+            DocumentKind::Relocation => {
+                let to = l.to_location.ok_or_else(|| {
+                    FieldError::new(format!("lines[{n}].to_location_id"), "移库必须指定目标库位")
+                })?;
+                let value = outbound(book, &mut moves, n, key, l.qty, None, &policy)?;
+                inbound(
+                    book,
+                    &mut moves,
+                    n,
+                    BalanceKey {
+                        location: to,
+                        ..key
+                    },
+                    l.qty,
+                    value,
+                );
+            }
+        }
+    }
+    Ok(moves)
+}
+
+fn check_line(
+    kind: DocumentKind,
+    warehouse: WarehouseId,
+    l: &PostingLine,
+    p: &SkuPolicy,
+    book: &Book,
+) -> Result<(), Error> {
+    let n = l.line_no;
+    if p.is_bundle {
+        return Err(Error::Rule(format!(
+            "第 {n} 行：组合装没有自己的库存，请按组件出入库 / line {n}: a bundle holds no stock"
+        )));
+    }
+    let inbound = matches!(kind, DocumentKind::Opening | DocumentKind::Receipt)
+        || (kind == DocumentKind::Adjustment && l.qty > 0);
+    if inbound && !p.active {
+        return Err(Error::Rule(format!(
+            "第 {n} 行：商品已停用，不能入库 / line {n}: sku is inactive"
+        )));
+    }
+    for loc in std::iter::once(l.location).chain(l.to_location) {
+        if book.locations.get(&loc) != Some(&warehouse) {
+            return Err(Error::Rule(format!(
+                "第 {n} 行：库位 {loc} 不属于仓库 {warehouse} / line {n}: location not in warehouse"
+            )));
+        }
+    }
+    let field = format!("lines[{n}].lot_no");
+    if p.tracking.tracks_lots() && l.lot == LotId::NONE {
+        return Err(FieldError::new(
+            field,
+            "该商品管理批次，必须填批次号 / this sku tracks lots: a lot number is required",
+        )
+        .into());
+    }
+    if !p.tracking.tracks_lots() && l.lot != LotId::NONE {
+        return Err(
+            FieldError::new(field, "该商品不管理批次 / this sku does not track lots").into(),
+        );
+    }
+    Ok(())
+}
+
+fn inbound(
+    book: &mut Book,
+    moves: &mut Vec<PlannedMove>,
+    line_no: u32,
+    key: BalanceKey,
+    qty: i64,
+    value: Fen,
+) {
+    let before = book.balance(&key);
+    let reval = negative_fill_revaluation(&before, qty, value);
+    let after = Balance {
+        on_hand: before.on_hand + qty,
+        reserved: before.reserved,
+        value: Fen(before.value.0 + value.0 + reval.0),
+    };
+    moves.push(PlannedMove {
+        line_no,
+        key,
+        kind: MoveKind::In,
+        qty,
+        value,
+        consumed: None,
+    });
+    if reval != Fen::ZERO {
+        moves.push(PlannedMove {
+            line_no,
+            key,
+            kind: MoveKind::Revalue,
+            qty: 0,
+            value: reval,
+            consumed: None,
+        });
+    }
+    book.balances.insert(key, after);
+}
+
+/// Takes `qty` out of `key`, consuming `reservation` if given. Returns the value taken.
+fn outbound(
+    book: &mut Book,
+    moves: &mut Vec<PlannedMove>,
+    line_no: u32,
+    key: BalanceKey,
+    qty: i64,
+    reservation: Option<ReservationId>,
+    policy: &SkuPolicy,
+) -> Result<Fen, Error> {
+    let before = book.balance(&key);
+    let consumed = match reservation {
+        None => None,
+        Some(rid) => {
+            let r = book.reservations.get_mut(&rid).ok_or_else(|| {
+                Error::Rule(format!(
+                    "第 {line_no} 行：占用 {rid} 不存在或已释放 / reservation is not live"
+                ))
+            })?;
+            if r.key != key {
+                return Err(Error::Rule(format!(
+                    "第 {line_no} 行：占用 {rid} 不在此库位/批次 / reservation holds other stock"
+                )));
+            }
+            if r.qty < qty {
+                return Err(Error::Rule(format!(
+                    "第 {line_no} 行：出库 {qty} 超过占用剩余 {} / issue exceeds the reservation",
+                    r.qty
+                )));
+            }
+            r.qty -= qty;
+            Some((rid, qty))
+        }
+    };
+    let taken = consumed.map_or(0, |c| c.1);
+    let value = outbound_value(&before, qty, policy.default_cost);
+    let after = Balance {
+        on_hand: before.on_hand - qty,
+        reserved: before.reserved - taken,
+        value: Fen(before.value.0 - value.0),
+    };
+    if !policy.allow_negative && (after.on_hand < 0 || after.available() < 0) {
+        return Err(Error::InsufficientStock {
+            sku: key.sku.0,
+            warehouse: key.warehouse.0,
+            requested: qty,
+            available: before.available() + taken,
+        });
+    }
+    moves.push(PlannedMove {
+        line_no,
+        key,
+        kind: MoveKind::Out,
+        qty: -qty,
+        value: Fen(-value.0),
+        consumed,
+    });
+    book.balances.insert(key, after);
+    Ok(value)
+}
