@@ -1,1 +1,200 @@
-//! placeholder
+//! jxc-store: the storage traits of jxc, implemented once per backend
+//! (`jxc-store-sqlite`, `jxc-store-postgres`) and held to one [`conformance`] suite.
+//!
+//! The traits are named after the business modules. Each mutating method is one
+//! transaction: it either happens entirely, with its audit-log row, or not at all.
+//! Business rules are not here: the stores load rows, call `jxc-core`, and write rows.
+
+pub mod conformance;
+mod error;
+pub mod model;
+
+use std::collections::BTreeMap;
+
+use async_trait::async_trait;
+use jxc_core::catalog::{BundleComponent, Listing, NewListing, NewSku, Sku};
+use jxc_core::ids::{ListingId, LocationId, ReservationId, ShopId, SkuId, WarehouseId};
+use jxc_core::inventory::check::Observed;
+use jxc_core::inventory::{BalanceKey, Document};
+use jxc_core::paging::{Page, PageRequest};
+use jxc_core::partners::{NewPartner, NewShop, Partner, PartnerKind, Shop};
+use jxc_core::warehouses::{Location, NewLocation, NewWarehouse, Warehouse};
+
+pub use error::StoreError;
+pub use model::*;
+
+pub type Result<T, E = StoreError> = std::result::Result<T, E>;
+
+/// Who does something: recorded on every ledger row and audit-log entry.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Actor(pub String);
+
+impl Actor {
+    pub fn system(what: &str) -> Actor {
+        Actor(format!("system:{what}"))
+    }
+}
+
+/// 商品: SKUs, bundles, listings.
+#[async_trait]
+pub trait CatalogStore: Send + Sync {
+    async fn create_sku(&self, sku: &NewSku, actor: &Actor) -> Result<Sku>;
+    async fn update_sku(&self, id: SkuId, sku: &NewSku, actor: &Actor) -> Result<Sku>;
+    async fn get_sku(&self, id: SkuId) -> Result<Option<Sku>>;
+    async fn get_sku_by_code(&self, code: &str) -> Result<Option<Sku>>;
+    /// Finds the SKU a barcode belongs to.
+    async fn get_sku_by_barcode(&self, barcode: &str) -> Result<Option<Sku>>;
+    async fn list_skus(&self, filter: &SkuFilter, page: &PageRequest) -> Result<Page<Sku>>;
+    /// Makes a SKU a bundle (组合装) of `components`, or replaces them. A SKU with stock
+    /// history cannot become a bundle, and a bundle cannot contain a bundle.
+    async fn set_bundle_components(
+        &self,
+        id: SkuId,
+        components: &[BundleComponent],
+        actor: &Actor,
+    ) -> Result<Sku>;
+    /// Creates or updates (by code) many SKUs in one transaction. A row that conflicts
+    /// (e.g. a barcode already on another SKU) is reported and skipped; the others are written.
+    async fn import_skus(
+        &self,
+        rows: &[(usize, NewSku)],
+        actor: &Actor,
+    ) -> Result<Vec<ImportOutcome>>;
+    async fn create_listing(&self, listing: &NewListing, actor: &Actor) -> Result<Listing>;
+    async fn update_listing(
+        &self,
+        id: ListingId,
+        listing: &NewListing,
+        actor: &Actor,
+    ) -> Result<Listing>;
+    async fn get_listing(&self, id: ListingId) -> Result<Option<Listing>>;
+    async fn list_listings(&self, filter: &ListFilter, page: &PageRequest)
+    -> Result<Page<Listing>>;
+}
+
+/// 店铺, 供应商, 客户.
+#[async_trait]
+pub trait PartnerStore: Send + Sync {
+    async fn create_partner(
+        &self,
+        kind: PartnerKind,
+        p: &NewPartner,
+        actor: &Actor,
+    ) -> Result<Partner>;
+    async fn update_partner(
+        &self,
+        kind: PartnerKind,
+        id: i64,
+        p: &NewPartner,
+        actor: &Actor,
+    ) -> Result<Partner>;
+    async fn get_partner(&self, kind: PartnerKind, id: i64) -> Result<Option<Partner>>;
+    async fn list_partners(
+        &self,
+        kind: PartnerKind,
+        filter: &ListFilter,
+        page: &PageRequest,
+    ) -> Result<Page<Partner>>;
+    async fn create_shop(&self, s: &NewShop, actor: &Actor) -> Result<Shop>;
+    async fn update_shop(&self, id: ShopId, s: &NewShop, actor: &Actor) -> Result<Shop>;
+    async fn get_shop(&self, id: ShopId) -> Result<Option<Shop>>;
+    async fn list_shops(&self, filter: &ListFilter, page: &PageRequest) -> Result<Page<Shop>>;
+}
+
+/// 仓库 and 库位.
+#[async_trait]
+pub trait WarehouseStore: Send + Sync {
+    /// Creates a warehouse with its default location.
+    async fn create_warehouse(&self, w: &NewWarehouse, actor: &Actor) -> Result<Warehouse>;
+    async fn update_warehouse(
+        &self,
+        id: WarehouseId,
+        w: &NewWarehouse,
+        actor: &Actor,
+    ) -> Result<Warehouse>;
+    async fn get_warehouse(&self, id: WarehouseId) -> Result<Option<Warehouse>>;
+    async fn get_warehouse_by_code(&self, code: &str) -> Result<Option<Warehouse>>;
+    async fn list_warehouses(
+        &self,
+        filter: &ListFilter,
+        page: &PageRequest,
+    ) -> Result<Page<Warehouse>>;
+    async fn create_location(&self, l: &NewLocation, actor: &Actor) -> Result<Location>;
+    async fn update_location(
+        &self,
+        id: LocationId,
+        l: &NewLocation,
+        actor: &Actor,
+    ) -> Result<Location>;
+    async fn get_location(&self, id: LocationId) -> Result<Option<Location>>;
+    async fn get_location_by_code(
+        &self,
+        warehouse: WarehouseId,
+        code: &str,
+    ) -> Result<Option<Location>>;
+    async fn list_locations(
+        &self,
+        filter: &ListFilter,
+        page: &PageRequest,
+    ) -> Result<Page<Location>>;
+}
+
+/// 库存: the ledger, balances and reservations.
+#[async_trait]
+pub trait InventoryStore: Send + Sync {
+    /// Posts documents in one transaction, in order: all of them or none.
+    async fn post_documents(&self, docs: &[Document], actor: &Actor)
+    -> Result<Vec<PostedDocument>>;
+    /// Reserves stock for each request, in one transaction: all of them or none.
+    async fn reserve(&self, reqs: &[ReservationRequest], actor: &Actor)
+    -> Result<Vec<Reservation>>;
+    /// Releases live reservations (their remaining quantity becomes available again).
+    async fn release(&self, ids: &[ReservationId], actor: &Actor) -> Result<Vec<Reservation>>;
+    async fn get_document(&self, id: jxc_core::ids::DocumentId) -> Result<Option<PostedDocument>>;
+    async fn list_documents(
+        &self,
+        filter: &DocumentFilter,
+        page: &PageRequest,
+    ) -> Result<Page<DocumentSummary>>;
+    async fn list_balances(
+        &self,
+        filter: &BalanceFilter,
+        page: &PageRequest,
+    ) -> Result<Page<BalanceRow>>;
+    async fn list_moves(&self, filter: &MoveFilter, page: &PageRequest) -> Result<Page<MoveRow>>;
+    async fn list_reservations(
+        &self,
+        filter: &ReservationFilter,
+        page: &PageRequest,
+    ) -> Result<Page<Reservation>>;
+    /// Per balance key: Σ ledger, Σ live reservations and the stored balance; plus the SKUs
+    /// allowed to go negative. `jxc check` compares them.
+    async fn observe(&self) -> Result<(BTreeMap<BalanceKey, Observed>, Vec<SkuId>)>;
+    /// Stock value (分) and quantity per warehouse.
+    async fn stock_totals(&self) -> Result<Vec<StockTotal>>;
+}
+
+/// Settings, audit log, migrations.
+#[async_trait]
+pub trait AdminStore: Send + Sync {
+    /// Brings the schema up to date. Safe to run any number of times.
+    async fn migrate(&self) -> Result<()>;
+    async fn get_setting(&self, key: &str) -> Result<Option<String>>;
+    async fn set_setting(&self, key: &str, value: &str) -> Result<()>;
+    async fn list_audit(
+        &self,
+        filter: &AuditFilter,
+        page: &PageRequest,
+    ) -> Result<Page<AuditEntry>>;
+    /// Row counts of the main tables (for the dashboard and the demo).
+    async fn counts(&self) -> Result<Counts>;
+    /// Which backend this is: `sqlite` or `postgres`.
+    fn backend(&self) -> &'static str;
+}
+
+/// Everything jxc stores. `Arc<dyn Store>` is what the app holds.
+pub trait Store:
+    CatalogStore + PartnerStore + WarehouseStore + InventoryStore + AdminStore
+{
+}
+impl<T: CatalogStore + PartnerStore + WarehouseStore + InventoryStore + AdminStore> Store for T {}

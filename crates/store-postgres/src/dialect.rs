@@ -1,0 +1,64 @@
+//! What is PostgreSQL-specific: balances are locked with `SELECT … FOR UPDATE` in id
+//! order (so concurrent reservations wait for each other instead of overselling, and never
+//! deadlock), ids come from the tables' identity sequences, and `jxc check` reads one
+//! REPEATABLE READ snapshot.
+
+use std::time::Duration;
+
+use jxc_store::Result;
+use sqlx::postgres::PgPoolOptions;
+use sqlx::{Pool, Postgres, Transaction};
+
+use crate::sql::util::{Conn, DbResult, Sql, col};
+
+pub const NAME: &str = "postgres";
+
+const MIGRATIONS: &[(i64, &str)] = &[(1, include_str!("../migrations/0001_foundation.sql"))];
+
+pub async fn connect(url: &str) -> Result<(Pool<Postgres>, Pool<Postgres>)> {
+    let pool = PgPoolOptions::new()
+        .max_connections(16)
+        .acquire_timeout(Duration::from_secs(60))
+        .connect(url)
+        .await
+        .db()?;
+    Ok((pool.clone(), pool))
+}
+
+pub async fn begin_write(pool: &Pool<Postgres>) -> Result<Transaction<'static, Postgres>> {
+    pool.begin().await.db()
+}
+
+pub fn lock(alias: &str) -> String {
+    if alias.is_empty() {
+        " FOR UPDATE".into()
+    } else {
+        format!(" FOR UPDATE OF {alias}")
+    }
+}
+
+pub async fn next_ids(c: &mut Conn, table: &str, n: usize) -> Result<Vec<i64>> {
+    if n == 0 {
+        return Ok(Vec::new());
+    }
+    let mut sql = Sql::new(&format!(
+        "SELECT nextval(pg_get_serial_sequence('{table}', 'id')) AS id FROM generate_series(1, "
+    ));
+    sql.bind(n as i64).push(")");
+    sql.fetch_all(c)
+        .await?
+        .iter()
+        .map(|r| col(r, "id"))
+        .collect()
+}
+
+pub async fn begin_snapshot(c: &mut Conn) -> Result<()> {
+    Sql::new("BEGIN ISOLATION LEVEL REPEATABLE READ READ ONLY")
+        .execute(c)
+        .await
+        .map(|_| ())
+}
+
+pub async fn migrate(pool: &Pool<Postgres>) -> Result<()> {
+    crate::sql::admin::run_migrations(pool, MIGRATIONS).await
+}

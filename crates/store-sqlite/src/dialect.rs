@@ -1,0 +1,71 @@
+//! What is SQLite-specific. SQLite has one writer at a time: all writes go through a pool
+//! of one connection and start with `BEGIN IMMEDIATE`, so a transaction that reads then
+//! writes never fails on upgrade and concurrent reservations are serialised (no oversell).
+//! Reads use a separate pool of read-only connections (WAL lets them run beside the writer).
+
+use std::str::FromStr;
+use std::time::Duration;
+
+use jxc_store::{Result, StoreError};
+use sqlx::sqlite::{SqliteConnectOptions, SqliteJournalMode, SqlitePoolOptions, SqliteSynchronous};
+use sqlx::{Pool, Sqlite, Transaction};
+
+use crate::sql::util::{Conn, DbResult, Sql};
+
+pub const NAME: &str = "sqlite";
+
+const MIGRATIONS: &[(i64, &str)] = &[(1, include_str!("../migrations/0001_foundation.sql"))];
+
+pub async fn connect(url: &str) -> Result<(Pool<Sqlite>, Pool<Sqlite>)> {
+    let opts = SqliteConnectOptions::from_str(url)
+        .map_err(|e| StoreError::Database(format!("bad SQLite URL {url}: {e}")))?
+        .create_if_missing(true)
+        .journal_mode(SqliteJournalMode::Wal)
+        .synchronous(SqliteSynchronous::Normal)
+        .foreign_keys(true)
+        .busy_timeout(Duration::from_secs(30))
+        .pragma("cache_size", "-65536")
+        .pragma("temp_store", "memory");
+    let write = SqlitePoolOptions::new()
+        .max_connections(1)
+        .acquire_timeout(Duration::from_secs(60))
+        .connect_with(opts.clone())
+        .await
+        .db()?;
+    let read = SqlitePoolOptions::new()
+        .max_connections(4)
+        .acquire_timeout(Duration::from_secs(60))
+        .connect_with(opts.read_only(true))
+        .await
+        .db()?;
+    Ok((write, read))
+}
+
+pub async fn begin_write(pool: &Pool<Sqlite>) -> Result<Transaction<'static, Sqlite>> {
+    pool.begin_with("BEGIN IMMEDIATE").await.db()
+}
+
+/// SQLite locks the whole database for the writer: no row locks to ask for.
+pub fn lock(_alias: &str) -> String {
+    String::new()
+}
+
+/// Ids for `n` new rows of `table`. Safe because the caller holds the write lock.
+pub async fn next_ids(c: &mut Conn, table: &str, n: usize) -> Result<Vec<i64>> {
+    let row = Sql::new(&format!(
+        "SELECT CAST(COALESCE(MAX(id), 0) AS BIGINT) AS m FROM {table}"
+    ))
+    .fetch_one(c)
+    .await?;
+    let max: i64 = crate::sql::util::col(&row, "m")?;
+    Ok((1..=n as i64).map(|i| max + i).collect())
+}
+
+/// Starts a read transaction: in WAL mode its first read fixes a consistent snapshot.
+pub async fn begin_snapshot(c: &mut Conn) -> Result<()> {
+    Sql::new("BEGIN").execute(c).await.map(|_| ())
+}
+
+pub async fn migrate(pool: &Pool<Sqlite>) -> Result<()> {
+    crate::sql::admin::run_migrations(pool, MIGRATIONS).await
+}

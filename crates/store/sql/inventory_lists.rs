@@ -1,0 +1,370 @@
+//! 库存 reads: balances, ledger rows, documents, reservations, and what `jxc check` compares.
+
+use std::collections::{BTreeMap, BTreeSet};
+
+use jxc_core::ids::*;
+use jxc_core::inventory::check::Observed;
+use jxc_core::inventory::posting::MoveKind;
+use jxc_core::inventory::{Balance, BalanceKey, DocumentKind};
+use jxc_core::money::Fen;
+use jxc_core::paging::{Cursor, Page, PageRequest};
+use jxc_store::*;
+
+use super::records::push_keyset;
+use super::util::*;
+
+fn key_of(r: &Row) -> Result<BalanceKey> {
+    Ok(BalanceKey {
+        sku: SkuId(col(r, "sku_id")?),
+        warehouse: WarehouseId(col(r, "warehouse_id")?),
+        location: LocationId(col(r, "location_id")?),
+        lot: LotId(col(r, "lot_id")?),
+    })
+}
+
+fn doc_kind(s: &str) -> Result<DocumentKind> {
+    DocumentKind::parse(s).ok_or_else(|| StoreError::Database(format!("unknown document kind {s}")))
+}
+
+pub(crate) async fn list_balances(
+    c: &mut Conn,
+    f: &BalanceFilter,
+    page: &PageRequest,
+) -> Result<Page<BalanceRow>> {
+    let mut sql = Sql::new(
+        "SELECT b.*, s.code AS sku_code, s.name AS sku_name, w.code AS warehouse_code, loc.code AS location_code, \
+         lots.lot_no, lots.expiry_date FROM stock_balances b JOIN skus s ON s.id = b.sku_id \
+         JOIN warehouses w ON w.id = b.warehouse_id JOIN locations loc ON loc.id = b.location_id \
+         LEFT JOIN lots ON lots.id = b.lot_id WHERE 1 = 1",
+    );
+    if let Some(v) = f.sku_id {
+        sql.push(" AND b.sku_id = ").bind(v.0);
+    }
+    if let Some(v) = f.warehouse_id {
+        sql.push(" AND b.warehouse_id = ").bind(v.0);
+    }
+    if let Some(v) = f.location_id {
+        sql.push(" AND b.location_id = ").bind(v.0);
+    }
+    if let Some(v) = f.lot_id {
+        sql.push(" AND b.lot_id = ").bind(v.0);
+    }
+    if let Some(q) = f.q.as_deref().filter(|q| !q.trim().is_empty()) {
+        let p = like_pattern(q);
+        sql.push(" AND (LOWER(s.code) LIKE ")
+            .bind(p.clone())
+            .push(" ESCAPE '\\' OR LOWER(s.name) LIKE ")
+            .bind(p)
+            .push(" ESCAPE '\\')");
+    }
+    if f.nonzero {
+        sql.push(" AND (b.on_hand <> 0 OR b.reserved <> 0 OR b.value <> 0)");
+    }
+    let sort = if f.sort == Sort::Id { "b.id" } else { "s.code" };
+    push_keyset(&mut sql, sort, "b.id", page);
+    let rows = sql.fetch_all(c).await?;
+    let mut items = Vec::with_capacity(rows.len());
+    for r in &rows {
+        let on_hand: i64 = col(r, "on_hand")?;
+        let reserved: i64 = col(r, "reserved")?;
+        items.push(BalanceRow {
+            id: col(r, "id")?,
+            sku_id: SkuId(col(r, "sku_id")?),
+            sku_code: col(r, "sku_code")?,
+            sku_name: col(r, "sku_name")?,
+            warehouse_id: WarehouseId(col(r, "warehouse_id")?),
+            warehouse_code: col(r, "warehouse_code")?,
+            location_id: LocationId(col(r, "location_id")?),
+            location_code: col(r, "location_code")?,
+            lot_id: LotId(col(r, "lot_id")?),
+            lot_no: col::<Option<String>>(r, "lot_no")?.unwrap_or_default(),
+            expiry_date: date(col(r, "expiry_date")?),
+            on_hand,
+            reserved,
+            available: on_hand - reserved,
+            value: Fen(col(r, "value")?),
+            last_move_id: col::<Option<i64>>(r, "last_move_id")?.map(MoveId),
+        });
+    }
+    let by_code = f.sort != Sort::Id;
+    Ok(Page::from_rows(items, page.limit, |b| Cursor {
+        key: if by_code {
+            b.sku_code.clone()
+        } else {
+            String::new()
+        },
+        id: b.id,
+    }))
+}
+
+const MOVE_SELECT: &str = "SELECT m.*, d.doc_no, d.kind AS doc_kind, s.code AS sku_code, loc.code AS location_code, lots.lot_no \
+     FROM stock_moves m JOIN stock_documents d ON d.id = m.document_id JOIN skus s ON s.id = m.sku_id \
+     JOIN locations loc ON loc.id = m.location_id LEFT JOIN lots ON lots.id = m.lot_id WHERE 1 = 1";
+
+fn move_row(r: &Row) -> Result<MoveRow> {
+    let kind = match col::<String>(r, "kind")?.as_str() {
+        "in" => MoveKind::In,
+        "out" => MoveKind::Out,
+        _ => MoveKind::Revalue,
+    };
+    Ok(MoveRow {
+        id: MoveId(col(r, "id")?),
+        document_id: DocumentId(col(r, "document_id")?),
+        doc_no: col(r, "doc_no")?,
+        doc_kind: doc_kind(&col::<String>(r, "doc_kind")?)?,
+        line_no: col::<i64>(r, "line_no")? as u32,
+        kind,
+        sku_id: SkuId(col(r, "sku_id")?),
+        sku_code: col(r, "sku_code")?,
+        warehouse_id: WarehouseId(col(r, "warehouse_id")?),
+        location_id: LocationId(col(r, "location_id")?),
+        location_code: col(r, "location_code")?,
+        lot_id: LotId(col(r, "lot_id")?),
+        lot_no: col::<Option<String>>(r, "lot_no")?.unwrap_or_default(),
+        qty: col(r, "qty")?,
+        value: Fen(col(r, "value")?),
+        reservation_id: col::<Option<i64>>(r, "reservation_id")?.map(ReservationId),
+        at: ts(col(r, "at")?),
+        actor: col(r, "actor")?,
+    })
+}
+
+pub(crate) async fn list_moves(
+    c: &mut Conn,
+    f: &MoveFilter,
+    page: &PageRequest,
+) -> Result<Page<MoveRow>> {
+    let mut sql = Sql::new(MOVE_SELECT);
+    if let Some(v) = f.sku_id {
+        sql.push(" AND m.sku_id = ").bind(v.0);
+    }
+    if let Some(v) = f.warehouse_id {
+        sql.push(" AND m.warehouse_id = ").bind(v.0);
+    }
+    if let Some(v) = f.location_id {
+        sql.push(" AND m.location_id = ").bind(v.0);
+    }
+    if let Some(v) = f.document_id {
+        sql.push(" AND m.document_id = ").bind(v.0);
+    }
+    if let Some(v) = f.doc_kind {
+        sql.push(" AND d.kind = ").bind(v.as_str());
+    }
+    if let Some(v) = f.from {
+        sql.push(" AND m.at >= ").bind(v.timestamp_millis());
+    }
+    if let Some(v) = f.to {
+        sql.push(" AND m.at < ").bind(v.timestamp_millis());
+    }
+    push_keyset(&mut sql, "m.id", "m.id", page);
+    let items = sql
+        .fetch_all(c)
+        .await?
+        .iter()
+        .map(move_row)
+        .collect::<Result<Vec<_>>>()?;
+    Ok(Page::from_rows(items, page.limit, |m| Cursor {
+        key: String::new(),
+        id: m.id.0,
+    }))
+}
+
+fn summary(r: &Row) -> Result<DocumentSummary> {
+    Ok(DocumentSummary {
+        id: DocumentId(col(r, "id")?),
+        doc_no: col(r, "doc_no")?,
+        kind: doc_kind(&col::<String>(r, "kind")?)?,
+        warehouse_id: WarehouseId(col(r, "warehouse_id")?),
+        reference: col(r, "reference")?,
+        note: col(r, "note")?,
+        posted_at: ts(col(r, "posted_at")?),
+        actor: col(r, "actor")?,
+    })
+}
+
+pub(crate) async fn get_document(c: &mut Conn, id: DocumentId) -> Result<Option<PostedDocument>> {
+    let Some(r) = Sql::new("SELECT * FROM stock_documents WHERE id = ")
+        .bind(id.0)
+        .fetch_optional(c)
+        .await?
+    else {
+        return Ok(None);
+    };
+    let mut sql = Sql::new(MOVE_SELECT);
+    sql.push(" AND m.document_id = ")
+        .bind(id.0)
+        .push(" ORDER BY m.id");
+    let moves = sql
+        .fetch_all(c)
+        .await?
+        .iter()
+        .map(move_row)
+        .collect::<Result<Vec<_>>>()?;
+    Ok(Some(PostedDocument {
+        summary: summary(&r)?,
+        moves,
+    }))
+}
+
+pub(crate) async fn list_documents(
+    c: &mut Conn,
+    f: &DocumentFilter,
+    page: &PageRequest,
+) -> Result<Page<DocumentSummary>> {
+    let mut sql = Sql::new("SELECT * FROM stock_documents WHERE 1 = 1");
+    if let Some(v) = f.kind {
+        sql.push(" AND kind = ").bind(v.as_str());
+    }
+    if let Some(v) = f.warehouse_id {
+        sql.push(" AND warehouse_id = ").bind(v.0);
+    }
+    if let Some(v) = &f.reference {
+        sql.push(" AND reference = ").bind(v.as_str());
+    }
+    push_keyset(&mut sql, "id", "id", page);
+    let items = sql
+        .fetch_all(c)
+        .await?
+        .iter()
+        .map(summary)
+        .collect::<Result<Vec<_>>>()?;
+    Ok(Page::from_rows(items, page.limit, |d| Cursor {
+        key: String::new(),
+        id: d.id.0,
+    }))
+}
+
+fn reservation(r: &Row) -> Result<Reservation> {
+    Ok(Reservation {
+        id: ReservationId(col(r, "id")?),
+        sku_id: SkuId(col(r, "sku_id")?),
+        warehouse_id: WarehouseId(col(r, "warehouse_id")?),
+        location_id: LocationId(col(r, "location_id")?),
+        lot_id: LotId(col(r, "lot_id")?),
+        qty: col(r, "qty")?,
+        remaining: col(r, "remaining")?,
+        status: ReservationStatus::parse(&col::<String>(r, "status")?)
+            .ok_or_else(|| StoreError::Database("unknown reservation status".into()))?,
+        source_type: col(r, "source_type")?,
+        source_ref: col(r, "source_ref")?,
+        created_at: ts(col(r, "created_at")?),
+        actor: col(r, "actor")?,
+    })
+}
+
+pub(crate) async fn reservations_by_id(
+    c: &mut Conn,
+    ids: &BTreeSet<ReservationId>,
+) -> Result<Vec<Reservation>> {
+    let mut out = Vec::with_capacity(ids.len());
+    let ids: Vec<_> = ids.iter().collect();
+    for chunk in ids.chunks(500) {
+        let mut sql = Sql::new("SELECT * FROM reservations WHERE ");
+        push_in(&mut sql, "id", chunk.iter().map(|r| Val::I(r.0)));
+        sql.push(" ORDER BY id");
+        for r in sql.fetch_all(c).await? {
+            out.push(reservation(&r)?);
+        }
+    }
+    Ok(out)
+}
+
+pub(crate) async fn list_reservations(
+    c: &mut Conn,
+    f: &ReservationFilter,
+    page: &PageRequest,
+) -> Result<Page<Reservation>> {
+    let mut sql = Sql::new("SELECT * FROM reservations WHERE 1 = 1");
+    if let Some(v) = f.sku_id {
+        sql.push(" AND sku_id = ").bind(v.0);
+    }
+    if let Some(v) = f.warehouse_id {
+        sql.push(" AND warehouse_id = ").bind(v.0);
+    }
+    if let Some(v) = f.status {
+        sql.push(" AND status = ").bind(v.as_str());
+    }
+    if let Some(v) = &f.source_ref {
+        sql.push(" AND source_ref = ").bind(v.as_str());
+    }
+    push_keyset(&mut sql, "id", "id", page);
+    let items = sql
+        .fetch_all(c)
+        .await?
+        .iter()
+        .map(reservation)
+        .collect::<Result<Vec<_>>>()?;
+    Ok(Page::from_rows(items, page.limit, |r| Cursor {
+        key: String::new(),
+        id: r.id.0,
+    }))
+}
+
+/// Reads the ledger sums, live reservation sums and balances from one snapshot.
+pub(crate) async fn observe(c: &mut Conn) -> Result<(BTreeMap<BalanceKey, Observed>, Vec<SkuId>)> {
+    crate::dialect::begin_snapshot(c).await?;
+    let result = observe_in(c).await;
+    Sql::new("COMMIT").execute(c).await?;
+    result
+}
+
+async fn observe_in(c: &mut Conn) -> Result<(BTreeMap<BalanceKey, Observed>, Vec<SkuId>)> {
+    let mut out: BTreeMap<BalanceKey, Observed> = BTreeMap::new();
+    let ledger = Sql::new(
+        "SELECT sku_id, warehouse_id, location_id, lot_id, CAST(SUM(qty) AS BIGINT) AS qty, CAST(SUM(value) AS BIGINT) AS value \
+         FROM stock_moves GROUP BY sku_id, warehouse_id, location_id, lot_id",
+    );
+    for r in ledger.fetch_all(c).await? {
+        let o = out.entry(key_of(&r)?).or_default();
+        o.ledger_qty = col(&r, "qty")?;
+        o.ledger_value = col(&r, "value")?;
+    }
+    let live = Sql::new(
+        "SELECT sku_id, warehouse_id, location_id, lot_id, CAST(SUM(remaining) AS BIGINT) AS qty FROM reservations \
+         WHERE status = 'live' GROUP BY sku_id, warehouse_id, location_id, lot_id",
+    );
+    for r in live.fetch_all(c).await? {
+        out.entry(key_of(&r)?).or_default().live_reserved = col(&r, "qty")?;
+    }
+    for r in Sql::new("SELECT * FROM stock_balances")
+        .fetch_all(c)
+        .await?
+    {
+        let b = Balance {
+            on_hand: col(&r, "on_hand")?,
+            reserved: col(&r, "reserved")?,
+            value: Fen(col(&r, "value")?),
+        };
+        out.entry(key_of(&r)?).or_default().balance = Some(b);
+    }
+    let mut negative = Vec::new();
+    for r in Sql::new("SELECT id FROM skus WHERE allow_negative = ")
+        .bind(true)
+        .fetch_all(c)
+        .await?
+    {
+        negative.push(SkuId(col(&r, "id")?));
+    }
+    Ok((out, negative))
+}
+
+pub(crate) async fn stock_totals(c: &mut Conn) -> Result<Vec<StockTotal>> {
+    let rows = Sql::new(
+        "SELECT w.id, w.code, w.name, CAST(COALESCE(SUM(b.on_hand), 0) AS BIGINT) AS on_hand, \
+         CAST(COALESCE(SUM(b.value), 0) AS BIGINT) AS value FROM warehouses w \
+         LEFT JOIN stock_balances b ON b.warehouse_id = w.id GROUP BY w.id, w.code, w.name ORDER BY w.code",
+    )
+    .fetch_all(c)
+    .await?;
+    rows.iter()
+        .map(|r| {
+            Ok(StockTotal {
+                warehouse_id: WarehouseId(col(r, "id")?),
+                warehouse_code: col(r, "code")?,
+                warehouse_name: col(r, "name")?,
+                on_hand: col(r, "on_hand")?,
+                value: Fen(col(r, "value")?),
+            })
+        })
+        .collect()
+}

@@ -1,0 +1,31 @@
+//! The SQL implementation of the store traits, shared by both backends (see README.md).
+
+pub(crate) mod admin;
+mod catalog;
+mod inventory;
+mod inventory_lists;
+mod partners;
+mod records;
+pub(crate) mod util;
+mod warehouses;
+
+/// A jxc store on one database. Writes go through `write`; reads through `read` (on
+/// SQLite a separate pool of read-only connections, on PostgreSQL the same pool).
+#[derive(Clone)]
+pub struct SqlStore {
+    pub(crate) write: sqlx::Pool<crate::Db>,
+    pub(crate) read: sqlx::Pool<crate::Db>,
+}
+
+impl SqlStore {
+    /// Opens (and for SQLite creates) the database at `url`. Does not migrate.
+    pub async fn connect(url: &str) -> jxc_store::Result<SqlStore> {
+        let (write, read) = crate::dialect::connect(url).await?;
+        Ok(SqlStore { write, read })
+    }
+
+    pub async fn close(&self) {
+        self.write.close().await;
+        self.read.close().await;
+    }
+}
