@@ -1,1 +1,55 @@
-//! placeholder
+//! jxc-app: the use-cases. One function per business action; each parses its input with
+//! `jxc-core`, then makes one store call (one transaction). The web layer and the CLI call
+//! these and nothing below them.
+
+pub mod auth;
+pub mod bench;
+pub mod catalog;
+pub mod demo;
+mod error;
+pub mod exports;
+pub mod imports;
+pub mod inventory;
+pub mod partners;
+pub mod warehouses;
+
+use std::sync::Arc;
+
+use jxc_store::Store;
+
+pub use error::{Error, Result};
+pub use jxc_store::Actor;
+
+/// The application: a store and what the use-cases need around it.
+#[derive(Clone)]
+pub struct App {
+    pub store: Arc<dyn Store>,
+}
+
+/// The default database: `jxc.db` in the working directory.
+pub const DEFAULT_DB: &str = "sqlite://jxc.db";
+
+impl App {
+    /// Opens the database at `url` (`sqlite://path` or `postgres://…`) and migrates it.
+    pub async fn open(url: &str) -> Result<App> {
+        let app = App::connect(url).await?;
+        app.store.migrate().await?;
+        Ok(app)
+    }
+
+    /// Opens the database without migrating.
+    pub async fn connect(url: &str) -> Result<App> {
+        let store: Arc<dyn Store> = if url.starts_with("postgres://") || url.starts_with("postgresql://") {
+            Arc::new(jxc_store_postgres::PostgresStore::connect(url).await?)
+        } else if url.starts_with("sqlite:") {
+            Arc::new(jxc_store_sqlite::SqliteStore::connect(url).await?)
+        } else {
+            return Err(Error::invalid("db", "数据库地址应以 sqlite:// 或 postgres:// 开头 / the database URL must start with sqlite:// or postgres://"));
+        };
+        Ok(App { store })
+    }
+
+    pub fn new(store: Arc<dyn Store>) -> App {
+        App { store }
+    }
+}
