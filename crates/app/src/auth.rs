@@ -14,7 +14,8 @@ fn hash(token: &str) -> String {
 /// A new random token: 32 bytes from the OS, hex.
 pub fn new_token() -> Result<String> {
     let mut bytes = [0u8; 32];
-    getrandom::fill(&mut bytes).map_err(|e| crate::Error::Internal(format!("no randomness: {e}")))?;
+    getrandom::fill(&mut bytes)
+        .map_err(|e| crate::Error::Internal(format!("no randomness: {e}")))?;
     Ok(format!("jxc_{}", hex::encode(bytes)))
 }
 
@@ -42,7 +43,9 @@ impl App {
     }
 
     pub async fn verify_token(&self, token: &str) -> Result<bool> {
-        let Some(stored) = self.store.get_setting(TOKEN_HASH).await? else { return Ok(false) };
+        let Some(stored) = self.store.get_setting(TOKEN_HASH).await? else {
+            return Ok(false);
+        };
         Ok(constant_time_eq(stored.as_bytes(), hash(token).as_bytes()))
     }
 }

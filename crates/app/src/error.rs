@@ -14,8 +14,15 @@ pub enum Error {
     /// A business rule refused the action.
     #[error("{0}")]
     Rule(String),
-    #[error("库存不足 / insufficient stock: sku {sku} warehouse {warehouse}: requested {requested}, available {available}")]
-    InsufficientStock { sku: i64, warehouse: i64, requested: i64, available: i64 },
+    #[error(
+        "库存不足 / insufficient stock: sku {sku} warehouse {warehouse}: requested {requested}, available {available}"
+    )]
+    InsufficientStock {
+        sku: i64,
+        warehouse: i64,
+        requested: i64,
+        available: i64,
+    },
     #[error("未登录或令牌无效 / not authenticated")]
     Unauthorized,
     /// The database or a file failed: not the user's fault.
@@ -30,7 +37,10 @@ impl Error {
         Error::Invalid(vec![FieldError::new(field, reason)])
     }
     pub fn not_found(entity: &'static str, id: impl ToString) -> Error {
-        Error::NotFound { entity, id: id.to_string() }
+        Error::NotFound {
+            entity,
+            id: id.to_string(),
+        }
     }
 }
 
@@ -39,9 +49,17 @@ impl From<jxc_core::Error> for Error {
         match e {
             jxc_core::Error::Invalid(v) => Error::Invalid(v),
             jxc_core::Error::Rule(m) => Error::Rule(m),
-            jxc_core::Error::InsufficientStock { sku, warehouse, requested, available } => {
-                Error::InsufficientStock { sku, warehouse, requested, available }
-            }
+            jxc_core::Error::InsufficientStock {
+                sku,
+                warehouse,
+                requested,
+                available,
+            } => Error::InsufficientStock {
+                sku,
+                warehouse,
+                requested,
+                available,
+            },
         }
     }
 }

@@ -1,7 +1,7 @@
 //! 库存 use-cases: posting documents, reservations, and `jxc check`.
 
 use jxc_core::ids::{DocumentId, LocationId, LotId, ReservationId, SkuId, WarehouseId};
-use jxc_core::inventory::check::{compare, Difference};
+use jxc_core::inventory::check::{Difference, compare};
 use jxc_core::inventory::{Document, DocumentInput, DocumentKind, ReserveRequest};
 use jxc_store::{Actor, PostedDocument, Reservation, ReservationRequest};
 use serde::{Deserialize, Serialize};
@@ -10,6 +10,7 @@ use crate::{App, Error, Result};
 
 /// A request to reserve stock, as the API and CLI take it.
 #[derive(Debug, Clone, Default, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 #[serde(default)]
 pub struct ReserveInput {
     pub sku_id: i64,
@@ -25,6 +26,7 @@ pub struct ReserveInput {
 
 /// What `jxc check` found.
 #[derive(Debug, Clone, Serialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 pub struct CheckReport {
     pub backend: &'static str,
     pub balances_checked: usize,
@@ -39,14 +41,23 @@ impl CheckReport {
 
 impl App {
     /// Posts one stock document of `kind` (期初, 入库, 出库, 调整, 移库).
-    pub async fn post_document(&self, kind: DocumentKind, input: &DocumentInput, actor: &Actor) -> Result<PostedDocument> {
+    pub async fn post_document(
+        &self,
+        kind: DocumentKind,
+        input: &DocumentInput,
+        actor: &Actor,
+    ) -> Result<PostedDocument> {
         let doc = Document::parse(kind, input)?;
         let mut out = self.store.post_documents(&[doc], actor).await?;
-        out.pop().ok_or_else(|| Error::Internal("posting returned no document".into()))
+        out.pop()
+            .ok_or_else(|| Error::Internal("posting returned no document".into()))
     }
 
     pub async fn document(&self, id: DocumentId) -> Result<PostedDocument> {
-        self.store.get_document(id).await?.ok_or_else(|| Error::not_found("document", id))
+        self.store
+            .get_document(id)
+            .await?
+            .ok_or_else(|| Error::not_found("document", id))
     }
 
     pub async fn reserve(&self, input: &ReserveInput, actor: &Actor) -> Result<Vec<Reservation>> {
@@ -60,7 +71,11 @@ impl App {
                 location: input.location_id.map(LocationId),
                 lot: input.lot_id.map(LotId),
             },
-            source_type: if source_type.is_empty() { "manual".into() } else { source_type },
+            source_type: if source_type.is_empty() {
+                "manual".into()
+            } else {
+                source_type
+            },
             source_ref,
         };
         Ok(self.store.reserve(&[req], actor).await?)
@@ -74,6 +89,10 @@ impl App {
     pub async fn check(&self) -> Result<CheckReport> {
         let (observed, negative) = self.store.observe().await?;
         let differences = compare(&observed, |sku| negative.contains(&sku));
-        Ok(CheckReport { backend: self.store.backend(), balances_checked: observed.len(), differences })
+        Ok(CheckReport {
+            backend: self.store.backend(),
+            balances_checked: observed.len(),
+            differences,
+        })
     }
 }

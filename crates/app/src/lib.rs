@@ -39,12 +39,17 @@ impl App {
 
     /// Opens the database without migrating.
     pub async fn connect(url: &str) -> Result<App> {
-        let store: Arc<dyn Store> = if url.starts_with("postgres://") || url.starts_with("postgresql://") {
+        let store: Arc<dyn Store> = if url.starts_with("postgres://")
+            || url.starts_with("postgresql://")
+        {
             Arc::new(jxc_store_postgres::PostgresStore::connect(url).await?)
         } else if url.starts_with("sqlite:") {
             Arc::new(jxc_store_sqlite::SqliteStore::connect(url).await?)
         } else {
-            return Err(Error::invalid("db", "数据库地址应以 sqlite:// 或 postgres:// 开头 / the database URL must start with sqlite:// or postgres://"));
+            return Err(Error::invalid(
+                "db",
+                "数据库地址应以 sqlite:// 或 postgres:// 开头 / the database URL must start with sqlite:// or postgres://",
+            ));
         };
         Ok(App { store })
     }
@@ -52,4 +57,10 @@ impl App {
     pub fn new(store: Arc<dyn Store>) -> App {
         App { store }
     }
+}
+
+/// Creates (or empties) `schema` in the PostgreSQL database at `url` and returns a URL
+/// that uses it: a fresh database for tests and benchmarks without CREATE DATABASE.
+pub async fn fresh_postgres_schema(url: &str, schema: &str) -> Result<String> {
+    Ok(jxc_store_postgres::PostgresStore::create_schema(url, schema).await?)
 }

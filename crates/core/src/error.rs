@@ -4,6 +4,7 @@ use serde::Serialize;
 
 /// A field of an input that failed to parse, with a reason a person can act on.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 pub struct FieldError {
     /// The input field, e.g. `code` or `lines[2].qty`.
     pub field: String,

@@ -78,6 +78,7 @@ impl Cursor {
 
 /// One page of a list, with the cursor of the next page if there is one.
 #[derive(Debug, Clone, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 pub struct Page<T> {
     pub items: Vec<T>,
     pub next: Option<String>,

@@ -10,6 +10,7 @@ use crate::ids::ShopId;
 use crate::{Error, FieldError, text};
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 #[serde(rename_all = "snake_case")]
 pub enum PartnerKind {
     Supplier,
@@ -26,6 +27,7 @@ impl PartnerKind {
 }
 
 #[derive(Debug, Clone, Default, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 #[serde(default)]
 pub struct PartnerInput {
     pub code: Option<String>,
@@ -40,6 +42,7 @@ pub struct PartnerInput {
 }
 
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 pub struct NewPartner {
     pub code: String,
     pub name: String,
@@ -52,6 +55,7 @@ pub struct NewPartner {
 }
 
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 pub struct Partner {
     pub id: i64,
     pub kind: PartnerKind,
@@ -158,6 +162,7 @@ impl NewPartner {
 
 /// The platforms a shop can be on.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 #[serde(rename_all = "snake_case")]
 pub enum Platform {
     Taobao,
@@ -218,6 +223,7 @@ impl Platform {
 }
 
 #[derive(Debug, Clone, Default, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 #[serde(default)]
 pub struct ShopInput {
     pub code: Option<String>,
@@ -229,6 +235,7 @@ pub struct ShopInput {
 }
 
 #[derive(Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 pub struct NewShop {
     pub code: String,
     pub name: String,
@@ -241,6 +248,7 @@ pub struct NewShop {
 
 /// Shop credentials. `Debug` prints nothing of them, and they have no `Serialize`.
 #[derive(Clone, PartialEq, Eq, Default, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 #[serde(transparent)]
 pub struct Credentials(pub serde_json::Value);
 
@@ -269,6 +277,7 @@ impl std::fmt::Debug for NewShop {
 }
 
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 pub struct Shop {
     pub id: ShopId,
     #[serde(flatten)]

@@ -7,6 +7,7 @@ use crate::ids::{LocationId, WarehouseId};
 use crate::{Error, FieldError, text};
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize, Default)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 #[serde(rename_all = "snake_case")]
 pub enum WarehouseKind {
     /// 自营仓
@@ -47,6 +48,7 @@ impl WarehouseKind {
 }
 
 #[derive(Debug, Clone, Default, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 #[serde(default)]
 pub struct WarehouseInput {
     pub code: Option<String>,
@@ -63,6 +65,7 @@ pub struct WarehouseInput {
 }
 
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 pub struct NewWarehouse {
     pub code: String,
     pub name: String,
@@ -77,6 +80,7 @@ pub struct NewWarehouse {
 }
 
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 pub struct Warehouse {
     pub id: WarehouseId,
     #[serde(flatten)]
@@ -149,6 +153,7 @@ impl NewWarehouse {
 }
 
 #[derive(Debug, Clone, Default, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 #[serde(default)]
 pub struct LocationInput {
     pub warehouse_id: Option<i64>,
@@ -159,6 +164,7 @@ pub struct LocationInput {
 }
 
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 pub struct NewLocation {
     pub warehouse_id: WarehouseId,
     /// e.g. `A-01-02-03`: zone A, aisle 01, rack 02, level 03.
@@ -170,6 +176,7 @@ pub struct NewLocation {
 }
 
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 pub struct Location {
     pub id: LocationId,
     #[serde(flatten)]

@@ -1,1 +1,342 @@
-fn main() {}
+//! The `jxc` binary: one command for the server and every operator task.
+
+use std::path::PathBuf;
+use std::process::ExitCode;
+
+use anyhow::{Context, Result, bail};
+use clap::{Parser, Subcommand, ValueEnum};
+use jxc_app::{Actor, App, DEFAULT_DB};
+
+#[derive(Parser)]
+#[command(
+    name = "jxc",
+    version,
+    about = "jxc 进销存 — orders, stock, purchasing and finance for online merchants"
+)]
+struct Cli {
+    /// Database: `sqlite://path` (created if missing) or `postgres://user@host/db`.
+    #[arg(long, global = true, env = "JXC_DB", default_value = DEFAULT_DB)]
+    db: String,
+    #[command(subcommand)]
+    command: Command,
+}
+
+#[derive(Subcommand)]
+enum Command {
+    /// Start the web server (API under /api/v1, API page at /api/docs).
+    Serve {
+        #[arg(long, env = "JXC_LISTEN", default_value = "127.0.0.1:8080")]
+        listen: String,
+        /// Load the demo merchant first if the database is empty.
+        #[arg(long)]
+        demo: bool,
+    },
+    /// Fill an empty database with a realistic demo merchant.
+    Demo,
+    /// Create or update the database schema.
+    Migrate,
+    /// Recompute every balance from the ledger and reservations; exit 1 on any difference.
+    Check {
+        /// Print the report as JSON.
+        #[arg(long)]
+        json: bool,
+    },
+    /// Import SKUs or opening stock from a CSV (UTF-8 or GBK) or .xlsx file.
+    Import { what: ImportKind, file: PathBuf },
+    /// Export SKUs, stock balances or the stock ledger to an .xlsx file.
+    Export { what: ExportKind, file: PathBuf },
+    /// Make a new admin API token (the old one stops working).
+    Token,
+    /// Benchmarks.
+    Bench {
+        #[command(subcommand)]
+        what: BenchKind,
+    },
+}
+
+#[derive(Clone, Copy, ValueEnum)]
+enum ImportKind {
+    Skus,
+    Stock,
+}
+
+#[derive(Clone, Copy, ValueEnum)]
+enum ExportKind {
+    Skus,
+    Stock,
+    Moves,
+}
+
+#[derive(Subcommand)]
+enum BenchKind {
+    /// Post receipts, issues and reservations in realistic batches on a fresh database.
+    Ledger {
+        /// How many stock moves to post.
+        #[arg(long, default_value_t = 200_000)]
+        moves: u64,
+        /// Which backends (a fresh SQLite file; a fresh schema in `--pg`).
+        #[arg(long, value_enum, default_value = "both")]
+        backend: Backend,
+        /// PostgreSQL to benchmark on.
+        #[arg(
+            long,
+            env = "JXC_BENCH_PG_URL",
+            default_value = "postgres://postgres@127.0.0.1:5432/postgres"
+        )]
+        pg: String,
+        /// Run on exactly `--db` (must be empty) in this process.
+        #[arg(long, hide = true)]
+        here: bool,
+    },
+}
+
+#[derive(Clone, Copy, PartialEq, Eq, ValueEnum)]
+enum Backend {
+    Sqlite,
+    Postgres,
+    Both,
+}
+
+fn main() -> ExitCode {
+    tracing_subscriber::fmt()
+        .with_env_filter(
+            tracing_subscriber::EnvFilter::try_from_default_env()
+                .unwrap_or_else(|_| "info,sqlx=warn".into()),
+        )
+        .with_writer(std::io::stderr)
+        .init();
+    let cli = Cli::parse();
+    let rt = match tokio::runtime::Builder::new_multi_thread()
+        .enable_all()
+        .build()
+    {
+        Ok(rt) => rt,
+        Err(e) => {
+            eprintln!("error: cannot start the runtime: {e}");
+            return ExitCode::FAILURE;
+        }
+    };
+    match rt.block_on(run(cli)) {
+        Ok(code) => code,
+        Err(e) => {
+            eprintln!("错误 / error: {e:#}");
+            ExitCode::FAILURE
+        }
+    }
+}
+
+async fn run(cli: Cli) -> Result<ExitCode> {
+    let actor = Actor(format!(
+        "cli:{}",
+        std::env::var("USER").unwrap_or_else(|_| "operator".into())
+    ));
+    match cli.command {
+        Command::Serve { listen, demo } => serve(&cli.db, &listen, demo).await?,
+        Command::Demo => {
+            let app = open(&cli.db).await?;
+            let s = app.load_demo(&Actor::system("demo")).await?;
+            println!("{}", serde_json::to_string_pretty(&s)?);
+        }
+        Command::Migrate => {
+            open(&cli.db).await?;
+            println!("数据库已是最新 / database is up to date: {}", cli.db);
+        }
+        Command::Check { json } => return check(&cli.db, json).await,
+        Command::Import { what, file } => {
+            let app = open(&cli.db).await?;
+            let bytes =
+                std::fs::read(&file).with_context(|| format!("cannot read {}", file.display()))?;
+            let name = file
+                .file_name()
+                .map(|n| n.to_string_lossy().into_owned())
+                .unwrap_or_default();
+            let report = match what {
+                ImportKind::Skus => app.import_skus(&name, &bytes, &actor).await?,
+                ImportKind::Stock => app.import_stock(&name, &bytes, &actor).await?,
+            };
+            for e in &report.errors {
+                println!("第 {} 行 / row {}: {}: {}", e.row, e.row, e.field, e.reason);
+            }
+            println!(
+                "共 {} 行：新增 {}，更新 {}，未变 {}，入库行 {}，错误 {} / rows {}: created {}, updated {}, unchanged {}, stock lines {}, errors {}",
+                report.total_rows,
+                report.created,
+                report.updated,
+                report.unchanged,
+                report.posted_lines,
+                report.errors.len(),
+                report.total_rows,
+                report.created,
+                report.updated,
+                report.unchanged,
+                report.posted_lines,
+                report.errors.len()
+            );
+            if !report.documents.is_empty() {
+                println!("单据 / documents: {}", report.documents.join(", "));
+            }
+            if !report.errors.is_empty() {
+                return Ok(ExitCode::from(2));
+            }
+        }
+        Command::Export { what, file } => {
+            let app = open(&cli.db).await?;
+            let bytes = match what {
+                ExportKind::Skus => app.export_skus(&Default::default()).await?,
+                ExportKind::Stock => {
+                    app.export_stock(&jxc_store::BalanceFilter {
+                        nonzero: true,
+                        ..Default::default()
+                    })
+                    .await?
+                }
+                ExportKind::Moves => app.export_moves(&Default::default()).await?,
+            };
+            std::fs::write(&file, bytes)
+                .with_context(|| format!("cannot write {}", file.display()))?;
+            println!("已导出 / exported: {}", file.display());
+        }
+        Command::Token => {
+            let app = open(&cli.db).await?;
+            let token = app.rotate_admin_token().await?;
+            println!("新的管理员 API 令牌 / new admin API token:\n{token}");
+        }
+        Command::Bench {
+            what:
+                BenchKind::Ledger {
+                    moves,
+                    backend,
+                    pg,
+                    here,
+                },
+        } => {
+            if here {
+                let app = open(&cli.db).await?;
+                if app.store.counts().await?.skus > 0 {
+                    bail!("the benchmark needs an empty database, {} is not", cli.db);
+                }
+                let r = jxc_app::bench::bench_ledger(&app, moves).await?;
+                println!("{}", r.table());
+                if !r.check_clean {
+                    bail!("jxc check found differences after the benchmark");
+                }
+            } else {
+                bench_ledger(moves, backend, &pg).await?;
+            }
+        }
+    }
+    Ok(ExitCode::SUCCESS)
+}
+
+async fn open(db: &str) -> Result<App> {
+    App::open(db)
+        .await
+        .with_context(|| format!("cannot open the database {db}"))
+}
+
+async fn serve(db: &str, listen: &str, demo: bool) -> Result<()> {
+    let app = open(db).await?;
+    if demo {
+        let s = app.load_demo(&Actor::system("demo")).await?;
+        if s.already_loaded {
+            println!(
+                "演示数据已存在 / demo data already loaded ({} SKUs)",
+                s.skus
+            );
+        } else {
+            println!(
+                "已载入演示数据 / demo data loaded: {} SKUs, {} warehouses, {} shops",
+                s.skus, s.warehouses, s.shops
+            );
+        }
+    }
+    if let Some(token) = app.ensure_admin_token().await? {
+        println!("管理员 API 令牌（只显示这一次）/ admin API token (shown only once):\n  {token}");
+    } else {
+        println!(
+            "API 令牌已设置；忘记了请运行 `jxc token` / API token already set; run `jxc token` for a new one"
+        );
+    }
+    let listener = tokio::net::TcpListener::bind(listen)
+        .await
+        .with_context(|| format!("cannot listen on {listen}"))?;
+    let addr = listener.local_addr()?;
+    println!("jxc 已启动 / listening on http://{addr}  (API: http://{addr}/api/docs/)");
+    jxc_web::serve(app, listener).await?;
+    Ok(())
+}
+
+async fn check(db: &str, json: bool) -> Result<ExitCode> {
+    let app = open(db).await?;
+    let r = app.check().await?;
+    if json {
+        println!("{}", serde_json::to_string_pretty(&r)?);
+    } else {
+        for d in &r.differences {
+            println!("差异 / difference: {d}");
+        }
+        println!(
+            "{}: 检查了 {} 个库存余额，差异 {} 处 / checked {} balances, {} differences",
+            r.backend,
+            r.balances_checked,
+            r.differences.len(),
+            r.balances_checked,
+            r.differences.len()
+        );
+    }
+    Ok(if r.is_clean() {
+        ExitCode::SUCCESS
+    } else {
+        ExitCode::from(1)
+    })
+}
+
+/// Runs the ledger benchmark once per backend, each in its own process so that its peak
+/// memory is its own.
+async fn bench_ledger(moves: u64, backend: Backend, pg: &str) -> Result<()> {
+    let exe = std::env::current_exe()?;
+    let dir = tempfile_dir()?;
+    println!(
+        "jxc bench ledger: {moves} moves, {} cores",
+        std::thread::available_parallelism()
+            .map(|n| n.get())
+            .unwrap_or(1)
+    );
+    if backend != Backend::Postgres {
+        let url = format!("sqlite://{}", dir.join("bench.db").display());
+        run_child(&exe, &url, moves)?;
+    }
+    if backend != Backend::Sqlite {
+        let schema = format!("jxc_bench_{}", std::process::id());
+        match jxc_store_postgres::PostgresStore::create_schema(pg, &schema).await {
+            Ok(url) => run_child(&exe, &url, moves)?,
+            Err(e) => println!("postgres: 未运行 / not run — no server at {pg}: {e}"),
+        }
+    }
+    let _ = std::fs::remove_dir_all(&dir);
+    Ok(())
+}
+
+fn tempfile_dir() -> Result<PathBuf> {
+    let dir = std::env::temp_dir().join(format!("jxc-bench-{}", std::process::id()));
+    std::fs::create_dir_all(&dir)?;
+    Ok(dir)
+}
+
+fn run_child(exe: &std::path::Path, url: &str, moves: u64) -> Result<()> {
+    let status = std::process::Command::new(exe)
+        .args([
+            "--db",
+            url,
+            "bench",
+            "ledger",
+            "--here",
+            "--moves",
+            &moves.to_string(),
+        ])
+        .status()?;
+    if !status.success() {
+        bail!("benchmark on {url} failed");
+    }
+    Ok(())
+}

@@ -29,3 +29,18 @@ impl SqlStore {
         self.read.close().await;
     }
 }
+
+impl SqlStore {
+    /// Runs raw SQL on the write connection, bypassing every rule of jxc. For tests that
+    /// prove the database refuses or `jxc check` finds what bypassing would break.
+    #[doc(hidden)]
+    pub async fn execute_unchecked(&self, sql: &str) -> jxc_store::Result<u64> {
+        use util::DbResult;
+        let mut c = self.write.acquire().await.db()?;
+        let r = sqlx::raw_sql(sqlx::AssertSqlSafe(sql.to_string()))
+            .execute(&mut *c)
+            .await
+            .db()?;
+        Ok(r.rows_affected())
+    }
+}

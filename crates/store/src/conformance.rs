@@ -1112,3 +1112,43 @@ pub async fn filters_with_sql_metacharacters_are_harmless(s: Shared) {
     }
     assert!(s.get_sku_by_code("SAFE").await.unwrap().is_some());
 }
+
+/// Raw SQL straight on the backend's database, bypassing the store (test only).
+pub type RawSql = Box<
+    dyn Fn(&'static str) -> std::pin::Pin<Box<dyn std::future::Future<Output = Result<u64>> + Send>>
+        + Send
+        + Sync,
+>;
+
+/// The ledger and documents refuse UPDATE and DELETE; a balance changed behind jxc's back
+/// is reported by `jxc check`.
+pub async fn the_ledger_is_append_only_and_check_finds_a_tampered_balance(s: Shared, raw: RawSql) {
+    let f = warehouse(&s, "WH").await;
+    let x = sku(&s, "TAMPER").await;
+    post(
+        &s,
+        DocumentKind::Receipt,
+        f.wh,
+        vec![line(x, f.a, 5, Some(100))],
+    )
+    .await
+    .unwrap();
+    for sql in [
+        "UPDATE stock_moves SET qty = 6",
+        "DELETE FROM stock_moves",
+        "UPDATE stock_documents SET note = 'x'",
+        "DELETE FROM audit_log",
+    ] {
+        let e = raw(sql).await.unwrap_err();
+        assert!(e.to_string().contains("append-only"), "{sql}: {e}");
+    }
+    assert_check_clean(&s).await;
+    raw("UPDATE stock_balances SET on_hand = on_hand + 1, value = value + 7")
+        .await
+        .unwrap();
+    let (observed, negative) = s.observe().await.unwrap();
+    let diffs = compare(&observed, |sku| negative.contains(&sku));
+    let whats: Vec<&str> = diffs.iter().map(|d| d.what).collect();
+    assert_eq!(whats, vec!["on_hand", "value"], "{diffs:?}");
+    assert_eq!((diffs[0].expected, diffs[0].found), (5, 6));
+}

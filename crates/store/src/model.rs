@@ -52,13 +52,16 @@ pub struct SkuFilter {
 
 /// The result of one import row.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 pub struct ImportOutcome {
     /// The row number in the file (1 = the header row).
     pub row: usize,
+    #[cfg_attr(feature = "openapi", schema(value_type = Object))]
     pub result: Result<ImportAction, FieldError>,
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 #[serde(rename_all = "snake_case")]
 pub enum ImportAction {
     Created,
@@ -77,6 +80,7 @@ pub struct ReservationRequest {
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 #[serde(rename_all = "snake_case")]
 pub enum ReservationStatus {
     Live,
@@ -100,6 +104,7 @@ impl ReservationStatus {
 }
 
 #[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 pub struct Reservation {
     pub id: ReservationId,
     pub sku_id: SkuId,
@@ -127,6 +132,7 @@ pub struct ReservationFilter {
 
 /// A posted stock document with its ledger rows. Posted documents never change.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 pub struct PostedDocument {
     #[serde(flatten)]
     pub summary: DocumentSummary,
@@ -134,6 +140,7 @@ pub struct PostedDocument {
 }
 
 #[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 pub struct DocumentSummary {
     pub id: DocumentId,
     /// e.g. `RK00000012`.
@@ -155,6 +162,7 @@ pub struct DocumentFilter {
 
 /// One ledger row (库存流水), with the names a person reads.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 pub struct MoveRow {
     pub id: MoveId,
     pub document_id: DocumentId,
@@ -190,6 +198,7 @@ pub struct MoveFilter {
 
 /// One balance (库存余额) with the names a person reads.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 pub struct BalanceRow {
     pub id: i64,
     pub sku_id: SkuId,
@@ -226,6 +235,7 @@ pub struct BalanceFilter {
 }
 
 #[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 pub struct StockTotal {
     pub warehouse_id: WarehouseId,
     pub warehouse_code: String,
@@ -235,6 +245,7 @@ pub struct StockTotal {
 }
 
 #[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 pub struct AuditEntry {
     pub id: i64,
     pub at: DateTime<Utc>,
@@ -257,6 +268,7 @@ pub struct AuditFilter {
 }
 
 #[derive(Debug, Clone, Default, PartialEq, Eq, Serialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 pub struct Counts {
     pub skus: i64,
     pub bundles: i64,

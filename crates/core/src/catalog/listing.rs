@@ -7,6 +7,7 @@ use crate::ids::{ListingId, ShopId, SkuId};
 use crate::{Error, text};
 
 #[derive(Debug, Clone, Default, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 #[serde(default)]
 pub struct ListingInput {
     pub shop_id: Option<i64>,
@@ -19,6 +20,7 @@ pub struct ListingInput {
 }
 
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 pub struct NewListing {
     pub shop_id: ShopId,
     pub platform_item_id: String,
@@ -31,6 +33,7 @@ pub struct NewListing {
 }
 
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 pub struct Listing {
     pub id: ListingId,
     #[serde(flatten)]

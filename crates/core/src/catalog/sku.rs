@@ -17,6 +17,7 @@ pub const UNITS: &[&str] = &[
 
 /// A unit from [`UNITS`].
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 #[serde(transparent)]
 pub struct Unit(String);
 
@@ -44,6 +45,7 @@ impl Unit {
 
 /// How stock of a SKU is tracked.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize, Default)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 #[serde(rename_all = "snake_case")]
 pub enum Tracking {
     /// 不管理批次
@@ -89,6 +91,7 @@ impl Tracking {
 /// What a person or a file says about a SKU, before parsing. Every field is optional so
 /// the same shape serves create, update (fields left out keep their value) and import.
 #[derive(Debug, Clone, Default, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 #[serde(default)]
 pub struct SkuInput {
     pub code: Option<String>,
@@ -114,6 +117,7 @@ pub struct SkuInput {
 
 /// A SKU whose every field has been parsed: a value of this type is valid by construction.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 pub struct NewSku {
     pub code: String,
     pub name: String,
@@ -136,6 +140,7 @@ pub struct NewSku {
 
 /// A stored SKU. A bundle (组合装) is a SKU with components; it holds no stock of its own.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 pub struct Sku {
     pub id: SkuId,
     #[serde(flatten)]
@@ -148,6 +153,7 @@ pub struct Sku {
 
 /// One stock SKU inside a bundle, with how many of it one bundle holds.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 pub struct BundleComponent {
     pub sku_id: SkuId,
     pub qty: i64,

@@ -12,6 +12,7 @@ use crate::money::Fen;
 /// Where stock is: a SKU in a warehouse, at a location, of a lot (`LotId::NONE` if untracked).
 /// Ordered by SKU then warehouse so all of a SKU's stock in a warehouse is one range.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 pub struct BalanceKey {
     pub sku: SkuId,
     pub warehouse: WarehouseId,
@@ -21,6 +22,7 @@ pub struct BalanceKey {
 
 /// What is at a [`BalanceKey`]. `value` is the stock value in 分 at moving average.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Default, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 pub struct Balance {
     pub on_hand: i64,
     pub reserved: i64,

@@ -22,6 +22,7 @@ pub struct Observed {
 }
 
 #[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 pub struct Difference {
     pub key: BalanceKey,
     /// `on_hand`, `value`, `reserved`, `negative_available`, `value_without_stock`.

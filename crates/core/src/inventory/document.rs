@@ -10,6 +10,7 @@ use crate::{Error, text};
 
 /// The kinds of stock document. Each posts moves of one shape.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 #[serde(rename_all = "snake_case")]
 pub enum DocumentKind {
     /// 期初: opening stock, valued by the line.
@@ -67,6 +68,7 @@ impl DocumentKind {
 
 /// One line as given by a person, a file or the API.
 #[derive(Debug, Clone, Default, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 #[serde(default)]
 pub struct LineInput {
     pub sku_id: i64,
@@ -89,6 +91,7 @@ pub struct LineInput {
 }
 
 #[derive(Debug, Clone, Default, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 #[serde(default)]
 pub struct DocumentInput {
     pub warehouse_id: i64,
@@ -100,6 +103,7 @@ pub struct DocumentInput {
 
 /// A lot named on a line. An empty `no` means the line is not lot-tracked.
 #[derive(Debug, Clone, PartialEq, Eq, Default, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 pub struct LotSpec {
     pub no: String,
     pub production_date: Option<NaiveDate>,
@@ -107,6 +111,7 @@ pub struct LotSpec {
 }
 
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 pub struct Line {
     pub sku: SkuId,
     pub location: Option<LocationId>,
@@ -120,6 +125,7 @@ pub struct Line {
 
 /// A parsed stock document: every line is well-formed for its kind.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 pub struct Document {
     pub kind: DocumentKind,
     pub warehouse: WarehouseId,

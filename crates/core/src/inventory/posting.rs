@@ -24,6 +24,7 @@ pub struct PostingLine {
 
 /// Why a ledger row exists beside its document kind.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 #[serde(rename_all = "snake_case")]
 pub enum MoveKind {
     In,

@@ -10,6 +10,7 @@ use super::{BalanceKey, Book};
 
 /// Hold `qty` of a SKU in a warehouse, optionally at one location and/or lot.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 pub struct ReserveRequest {
     pub sku: SkuId,
     pub warehouse: WarehouseId,

@@ -1,0 +1,102 @@
+//! The REST API under `/api/v1`, one module per business area, and its OpenAPI document.
+
+mod admin;
+pub(crate) mod catalog;
+pub(crate) mod inventory;
+mod partners;
+mod warehouses;
+
+use axum::Router;
+use jxc_core::paging::PageRequest;
+use jxc_store::{Actor, ListFilter, Sort};
+use serde::Deserialize;
+use utoipa::openapi::security::{HttpAuthScheme, HttpBuilder, SecurityScheme};
+use utoipa::{IntoParams, Modify, OpenApi};
+use utoipa_swagger_ui::SwaggerUi;
+
+use crate::AppState;
+use crate::error::ApiError;
+
+/// Who the API acts as until users and roles exist: the admin token's holder.
+pub(crate) fn actor() -> Actor {
+    Actor("api:admin".into())
+}
+
+/// Paging, sorting and the common filters of every list.
+#[derive(Debug, Default, Deserialize, IntoParams)]
+#[into_params(parameter_in = Query)]
+pub struct ListQuery {
+    /// Code or name contains (case-insensitive for Latin letters).
+    pub q: Option<String>,
+    /// Only active (`true`) or only inactive (`false`) records.
+    pub active: Option<bool>,
+    /// Rows per page, 1–1000 (default 50).
+    pub limit: Option<u32>,
+    /// The `next` cursor returned with the previous page.
+    pub after: Option<String>,
+    /// `code` (default), `name` or `id`; a leading `-` sorts descending.
+    pub sort: Option<String>,
+}
+
+impl ListQuery {
+    pub fn page(&self) -> Result<PageRequest, ApiError> {
+        let desc = self.sort.as_deref().is_some_and(|s| s.starts_with('-'));
+        Ok(PageRequest::new(self.limit, self.after.as_deref(), desc)?)
+    }
+    pub fn filter(&self, parent_id: Option<i64>) -> Result<ListFilter, ApiError> {
+        Ok(ListFilter {
+            q: self.q.clone(),
+            active: self.active,
+            parent_id,
+            sort: Sort::parse(self.sort.as_deref())?,
+        })
+    }
+}
+
+pub fn routes() -> Router<AppState> {
+    Router::new()
+        .merge(catalog::routes())
+        .merge(partners::routes())
+        .merge(warehouses::routes())
+        .merge(inventory::routes())
+        .merge(admin::routes())
+}
+
+struct BearerToken;
+
+impl Modify for BearerToken {
+    fn modify(&self, openapi: &mut utoipa::openapi::OpenApi) {
+        let components = openapi.components.get_or_insert_with(Default::default);
+        components.add_security_scheme(
+            "token",
+            SecurityScheme::Http(HttpBuilder::new().scheme(HttpAuthScheme::Bearer).build()),
+        );
+    }
+}
+
+#[derive(OpenApi)]
+#[openapi(
+    info(title = "jxc 进销存 API", description = "REST API of jxc. Money is integer 分 (1/100 yuan). Lists use keyset paging: pass the `next` of a page as `after`. Every request needs `Authorization: Bearer <token>` (printed on first start; `jxc token` makes a new one)."),
+    modifiers(&BearerToken),
+    security(("token" = [])),
+    nest(
+        (path = "/api/v1", api = catalog::Doc),
+        (path = "/api/v1", api = partners::Doc),
+        (path = "/api/v1", api = warehouses::Doc),
+        (path = "/api/v1", api = inventory::Doc),
+        (path = "/api/v1", api = admin::Doc),
+    ),
+    tags(
+        (name = "catalog", description = "商品: SKUs, bundles (组合装), listings (平台商品匹配)"),
+        (name = "partners", description = "店铺, 供应商, 客户"),
+        (name = "warehouses", description = "仓库 and 库位"),
+        (name = "inventory", description = "库存: documents, ledger, balances, reservations"),
+        (name = "admin", description = "check, audit log, counts, import, export"),
+    )
+)]
+pub struct ApiDoc;
+
+/// `/api/openapi.json` and the browsable page at `/api/docs`.
+pub fn docs() -> Router<AppState> {
+    Router::new().merge(SwaggerUi::new("/api/docs").url("/api/openapi.json", ApiDoc::openapi()))
+}

@@ -1,0 +1,168 @@
+//! 店铺, 供应商, 客户 endpoints.
+
+use axum::extract::{Path, State};
+use axum::http::StatusCode;
+use axum::routing::get;
+use axum::{Json, Router};
+use jxc_core::ids::ShopId;
+use jxc_core::paging::Page;
+use jxc_core::partners::{Partner, PartnerInput, PartnerKind, Shop, ShopInput};
+use utoipa::OpenApi;
+
+use super::{ListQuery, actor};
+use crate::AppState;
+use crate::error::{ApiResult, ErrorBody};
+use crate::extract::{ApiJson, ApiQuery};
+
+#[derive(OpenApi)]
+#[openapi(paths(
+    list_suppliers,
+    create_supplier,
+    get_supplier,
+    update_supplier,
+    list_customers,
+    create_customer,
+    get_customer,
+    update_customer,
+    list_shops,
+    create_shop,
+    get_shop,
+    update_shop
+))]
+pub struct Doc;
+
+pub fn routes() -> Router<AppState> {
+    Router::new()
+        .route("/suppliers", get(list_suppliers).post(create_supplier))
+        .route("/suppliers/{id}", get(get_supplier).patch(update_supplier))
+        .route("/customers", get(list_customers).post(create_customer))
+        .route("/customers/{id}", get(get_customer).patch(update_customer))
+        .route("/shops", get(list_shops).post(create_shop))
+        .route("/shops/{id}", get(get_shop).patch(update_shop))
+}
+
+async fn list(s: &AppState, kind: PartnerKind, q: &ListQuery) -> ApiResult<Json<Page<Partner>>> {
+    Ok(Json(
+        s.app.partners(kind, &q.filter(None)?, &q.page()?).await?,
+    ))
+}
+
+async fn create(
+    s: &AppState,
+    kind: PartnerKind,
+    input: &PartnerInput,
+) -> ApiResult<(StatusCode, Json<Partner>)> {
+    Ok((
+        StatusCode::CREATED,
+        Json(s.app.create_partner(kind, input, &actor()).await?),
+    ))
+}
+
+/// List suppliers (供应商).
+#[utoipa::path(get, path = "/suppliers", tag = "partners", params(ListQuery), responses((status = 200, body = Page<Partner>)))]
+async fn list_suppliers(
+    State(s): State<AppState>,
+    ApiQuery(q): ApiQuery<ListQuery>,
+) -> ApiResult<Json<Page<Partner>>> {
+    list(&s, PartnerKind::Supplier, &q).await
+}
+
+/// Create a supplier. An 18-character tax id must carry a valid check character.
+#[utoipa::path(post, path = "/suppliers", tag = "partners", request_body = PartnerInput, responses((status = 201, body = Partner), (status = 422, body = ErrorBody), (status = 409, body = ErrorBody)))]
+async fn create_supplier(
+    State(s): State<AppState>,
+    ApiJson(input): ApiJson<PartnerInput>,
+) -> ApiResult<(StatusCode, Json<Partner>)> {
+    create(&s, PartnerKind::Supplier, &input).await
+}
+
+#[utoipa::path(get, path = "/suppliers/{id}", tag = "partners", params(("id" = i64, Path)), responses((status = 200, body = Partner), (status = 404, body = ErrorBody)))]
+async fn get_supplier(State(s): State<AppState>, Path(id): Path<i64>) -> ApiResult<Json<Partner>> {
+    Ok(Json(s.app.partner(PartnerKind::Supplier, id).await?))
+}
+
+/// Update a supplier (`active: false` deactivates it).
+#[utoipa::path(patch, path = "/suppliers/{id}", tag = "partners", params(("id" = i64, Path)), request_body = PartnerInput, responses((status = 200, body = Partner)))]
+async fn update_supplier(
+    State(s): State<AppState>,
+    Path(id): Path<i64>,
+    ApiJson(input): ApiJson<PartnerInput>,
+) -> ApiResult<Json<Partner>> {
+    Ok(Json(
+        s.app
+            .update_partner(PartnerKind::Supplier, id, &input, &actor())
+            .await?,
+    ))
+}
+
+/// List customers (客户).
+#[utoipa::path(get, path = "/customers", tag = "partners", params(ListQuery), responses((status = 200, body = Page<Partner>)))]
+async fn list_customers(
+    State(s): State<AppState>,
+    ApiQuery(q): ApiQuery<ListQuery>,
+) -> ApiResult<Json<Page<Partner>>> {
+    list(&s, PartnerKind::Customer, &q).await
+}
+
+#[utoipa::path(post, path = "/customers", tag = "partners", request_body = PartnerInput, responses((status = 201, body = Partner), (status = 422, body = ErrorBody), (status = 409, body = ErrorBody)))]
+async fn create_customer(
+    State(s): State<AppState>,
+    ApiJson(input): ApiJson<PartnerInput>,
+) -> ApiResult<(StatusCode, Json<Partner>)> {
+    create(&s, PartnerKind::Customer, &input).await
+}
+
+#[utoipa::path(get, path = "/customers/{id}", tag = "partners", params(("id" = i64, Path)), responses((status = 200, body = Partner), (status = 404, body = ErrorBody)))]
+async fn get_customer(State(s): State<AppState>, Path(id): Path<i64>) -> ApiResult<Json<Partner>> {
+    Ok(Json(s.app.partner(PartnerKind::Customer, id).await?))
+}
+
+/// Update a customer (`active: false` deactivates it).
+#[utoipa::path(patch, path = "/customers/{id}", tag = "partners", params(("id" = i64, Path)), request_body = PartnerInput, responses((status = 200, body = Partner)))]
+async fn update_customer(
+    State(s): State<AppState>,
+    Path(id): Path<i64>,
+    ApiJson(input): ApiJson<PartnerInput>,
+) -> ApiResult<Json<Partner>> {
+    Ok(Json(
+        s.app
+            .update_partner(PartnerKind::Customer, id, &input, &actor())
+            .await?,
+    ))
+}
+
+/// List shops (店铺). Credentials are never returned, only `has_credentials`.
+#[utoipa::path(get, path = "/shops", tag = "partners", params(ListQuery), responses((status = 200, body = Page<Shop>)))]
+async fn list_shops(
+    State(s): State<AppState>,
+    ApiQuery(q): ApiQuery<ListQuery>,
+) -> ApiResult<Json<Page<Shop>>> {
+    Ok(Json(s.app.shops(&q.filter(None)?, &q.page()?).await?))
+}
+
+/// Create a shop on a platform (taobao, tmall, jd, pdd, douyin, shopify, woocommerce, manual).
+#[utoipa::path(post, path = "/shops", tag = "partners", request_body = ShopInput, responses((status = 201, body = Shop), (status = 422, body = ErrorBody), (status = 409, body = ErrorBody)))]
+async fn create_shop(
+    State(s): State<AppState>,
+    ApiJson(input): ApiJson<ShopInput>,
+) -> ApiResult<(StatusCode, Json<Shop>)> {
+    Ok((
+        StatusCode::CREATED,
+        Json(s.app.create_shop(&input, &actor()).await?),
+    ))
+}
+
+#[utoipa::path(get, path = "/shops/{id}", tag = "partners", params(("id" = i64, Path)), responses((status = 200, body = Shop), (status = 404, body = ErrorBody)))]
+async fn get_shop(State(s): State<AppState>, Path(id): Path<i64>) -> ApiResult<Json<Shop>> {
+    Ok(Json(s.app.shop(ShopId(id)).await?))
+}
+
+/// Update a shop; credentials not given are kept (`active: false` deactivates it).
+#[utoipa::path(patch, path = "/shops/{id}", tag = "partners", params(("id" = i64, Path)), request_body = ShopInput, responses((status = 200, body = Shop)))]
+async fn update_shop(
+    State(s): State<AppState>,
+    Path(id): Path<i64>,
+    ApiJson(input): ApiJson<ShopInput>,
+) -> ApiResult<Json<Shop>> {
+    Ok(Json(s.app.update_shop(ShopId(id), &input, &actor()).await?))
+}
