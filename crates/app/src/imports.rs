@@ -13,13 +13,13 @@ use std::collections::{BTreeSet, HashMap};
 
 use chrono::NaiveDate;
 use jxc_core::catalog::{NewSku, Sku, SkuInput};
-use jxc_core::ids::{LocationId, WarehouseId};
+use jxc_core::ids::{LocationId, SkuId, WarehouseId};
 use jxc_core::inventory::{Document, DocumentInput, DocumentKind, LineInput, document::MAX_LINES};
 use jxc_core::money::Fen;
 use jxc_core::paging::{MAX_LIMIT, PageRequest};
 use jxc_core::warehouses::{Location, Warehouse};
 use jxc_core::{FieldError, text};
-use jxc_store::{Actor, DocumentFilter, ImportAction, SkuFilter};
+use jxc_store::{Actor, DocumentFilter, ImportAction, MoveFilter, SkuFilter};
 use serde::Serialize;
 use sha2::{Digest, Sha256};
 
@@ -696,7 +696,7 @@ impl App {
         }
 
         // Check every row; the good ones become lines of their warehouse's document.
-        let mut by_warehouse: Vec<(WarehouseId, Vec<LineInput>)> = Vec::new();
+        let mut good: Vec<(usize, WarehouseId, LineInput)> = Vec::new();
         // (sku, lot) → the first row naming it, with its production and expiry dates.
         let mut lot_dates: HashMap<(i64, String), LotFirstSeen> = HashMap::new();
         for row in data {
@@ -877,14 +877,48 @@ impl App {
                         unit_cost: Some(c.0),
                         ..Default::default()
                     };
-                    match by_warehouse.iter_mut().find(|(id, _)| *id == w.id) {
-                        Some((_, lines)) => lines.push(line),
-                        None => by_warehouse.push((w.id, vec![line])),
-                    }
+                    good.push((n, w.id, line));
                 }
                 _ => report
                     .errors
                     .extend(errs.into_iter().map(|e| cols.error(n, e))),
+            }
+        }
+        // Opening stock is set once per SKU × location × lot: a slot that already has it (from
+        // an earlier file, e.g. the same file with some rows fixed) or that a row above names
+        // is refused, so re-importing a corrected file posts only the rows that were fixed.
+        let mut by_warehouse: Vec<(WarehouseId, Vec<LineInput>)> = Vec::new();
+        let mut seen: HashMap<(i64, i64, i64, String), usize> = HashMap::new();
+        let mut posted: HashMap<(i64, i64), Vec<(i64, String, String)>> = HashMap::new();
+        for (n, w, line) in good {
+            let lot = line.lot_no.clone().unwrap_or_default();
+            let loc = line.location_id.unwrap_or_default();
+            if let Some(first) = seen.insert((line.sku_id, w.0, loc, lot.clone()), n) {
+                let why = format!(
+                    "与第 {first} 行是同一商品、库位和批次 / same sku, location and lot as row {first}"
+                );
+                report
+                    .errors
+                    .push(cols.error(n, FieldError::new("sku", why)));
+                continue;
+            }
+            let earlier = match posted.entry((line.sku_id, w.0)) {
+                Entry::Occupied(e) => e.into_mut(),
+                Entry::Vacant(e) => e.insert(self.opening_slots(SkuId(line.sku_id), w).await?),
+            };
+            if let Some((_, _, doc_no)) = earlier.iter().find(|(l, no, _)| *l == loc && *no == lot)
+            {
+                let why = format!(
+                    "该商品在此库位/批次已有期初库存 (单据 {doc_no}) / opening stock already posted for this sku, location and lot"
+                );
+                report
+                    .errors
+                    .push(cols.error(n, FieldError::new("sku", why)));
+                continue;
+            }
+            match by_warehouse.iter_mut().find(|(id, _)| *id == w) {
+                Some((_, lines)) => lines.push(line),
+                None => by_warehouse.push((w, vec![line])),
             }
         }
         report.errors.sort_by_key(|e| e.row);
@@ -914,6 +948,39 @@ impl App {
         }
         report.posted_lines = lines;
         Ok(report)
+    }
+
+    /// Where a SKU already has opening stock in a warehouse: (location, lot number, doc no).
+    async fn opening_slots(
+        &self,
+        sku: SkuId,
+        warehouse: WarehouseId,
+    ) -> Result<Vec<(i64, String, String)>> {
+        let filter = MoveFilter {
+            sku_id: Some(sku),
+            warehouse_id: Some(warehouse),
+            doc_kind: Some(DocumentKind::Opening),
+            ..Default::default()
+        };
+        let mut out = Vec::new();
+        let mut page = PageRequest {
+            limit: 1000,
+            after: None,
+            desc: false,
+        };
+        loop {
+            let p = self.store.list_moves(&filter, &page).await?;
+            out.extend(
+                p.items
+                    .iter()
+                    .filter(|m| m.qty > 0)
+                    .map(|m| (m.location_id.0, m.lot_no.clone(), m.doc_no.clone())),
+            );
+            match p.next {
+                Some(n) => page = PageRequest::new(Some(1000), Some(&n), false)?,
+                None => return Ok(out),
+            }
+        }
     }
 }
 

@@ -556,6 +556,47 @@ async fn importing_the_same_stock_file_twice_posts_nothing_the_second_time() {
 }
 
 #[tokio::test]
+async fn fixing_the_bad_rows_and_importing_the_whole_file_again_posts_only_the_fixed_rows() {
+    let w = world().await;
+    let wh = w.warehouse("WH1").await;
+    w.sku("TEE", "none").await;
+    w.sku("CAP", "none").await;
+    let bad = "仓库,商家编码,数量,单位成本\nWH1,TEE,3,12.50\nWH1,CAP,two,5.00\nWH1,TEE,1,12.50\n";
+    let first = w
+        .app
+        .import_stock("期初.csv", bad.as_bytes(), &w.actor)
+        .await
+        .unwrap();
+    assert_eq!(first.posted_lines, 1);
+    // Row 4 names the same SKU, location and lot as row 2: refused, not added to it.
+    assert_eq!(error_rows(&first), vec![(3, "qty"), (4, "sku")]);
+    let fixed = "仓库,商家编码,数量,单位成本\nWH1,TEE,3,12.50\nWH1,CAP,2,5.00\n";
+    let second = w
+        .app
+        .import_stock("期初.csv", fixed.as_bytes(), &w.actor)
+        .await
+        .unwrap();
+    assert_eq!(
+        second.posted_lines, 1,
+        "only CAP is new: {:#?}",
+        second.errors
+    );
+    assert_eq!(error_rows(&second), vec![(2, "sku")]);
+    assert!(second.errors[0].reason.contains(&first.documents[0]));
+    let b = w.balances(wh.id).await;
+    let qty = |code: &str| {
+        b.iter()
+            .find(|x| x.sku_code == code)
+            .map(|x| (x.on_hand, x.value))
+    };
+    assert_eq!(
+        (qty("TEE"), qty("CAP")),
+        (Some((3, Fen(3750))), Some((2, Fen(1000))))
+    );
+    assert!(w.app.check().await.unwrap().is_clean());
+}
+
+#[tokio::test]
 async fn opening_stock_from_an_xlsx_with_date_cells_and_named_locations_goes_to_each_warehouse() {
     let w = world().await;
     let wh1 = w.warehouse("WH1").await;
