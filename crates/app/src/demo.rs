@@ -691,8 +691,16 @@ const CONSUMABLES: &[Consumable] = &[
     },
 ];
 
-/// 组合装: code, name, unit, price, components (SKU code, qty).
-const BUNDLES: &[(&str, &str, &str, i64, &[(&str, i64)])] = &[
+/// 组合装 (bundle): code, name, unit, price, components (SKU code, qty).
+type BundleSpec = (
+    &'static str,
+    &'static str,
+    &'static str,
+    i64,
+    &'static [(&'static str, i64)],
+);
+
+const BUNDLES: &[BundleSpec] = &[
     (
         "ZH001",
         "纯棉短袖T恤三件装 黑色 L",
@@ -1602,7 +1610,14 @@ impl App {
         self.demo_orders(&mut rng, &skus, &ids, &whs, &mut t, &lot_nos, today, actor)
             .await?;
 
-        self.demo_summary(false).await
+        let summary = self.demo_summary(false).await?;
+        tracing::info!(
+            skus = summary.skus,
+            moves = summary.moves,
+            stock_value = %summary.stock_value,
+            "demo data loaded"
+        );
+        Ok(summary)
     }
 
     async fn demo_summary(&self, already_loaded: bool) -> Result<DemoSummary> {

@@ -62,3 +62,9 @@ pub async fn begin_snapshot(c: &mut Conn) -> Result<()> {
 pub async fn migrate(pool: &Pool<Postgres>) -> Result<()> {
     crate::sql::admin::run_migrations(pool, MIGRATIONS).await
 }
+
+/// PostgreSQL placeholders are `$1, $2, …`.
+pub fn push_placeholder(sql: &mut String, n: usize) {
+    sql.push('$');
+    sql.push_str(&n.to_string());
+}

@@ -25,7 +25,10 @@ pub async fn connect(url: &str) -> Result<(Pool<Sqlite>, Pool<Sqlite>)> {
         .foreign_keys(true)
         .busy_timeout(Duration::from_secs(30))
         .pragma("cache_size", "-65536")
-        .pragma("temp_store", "memory");
+        .pragma("temp_store", "memory")
+        .pragma("wal_autocheckpoint", "16384")
+        .pragma("mmap_size", "268435456")
+        .row_buffer_size(4096);
     let write = SqlitePoolOptions::new()
         .max_connections(1)
         .acquire_timeout(Duration::from_secs(60))
@@ -68,4 +71,10 @@ pub async fn begin_snapshot(c: &mut Conn) -> Result<()> {
 
 pub async fn migrate(pool: &Pool<Sqlite>) -> Result<()> {
     crate::sql::admin::run_migrations(pool, MIGRATIONS).await
+}
+
+/// SQLite placeholders are anonymous `?`, bound in order: sqlx-sqlite resolves numbered
+/// `$n` names by a linear scan per parameter, which is quadratic in a batch insert.
+pub fn push_placeholder(sql: &mut String, _n: usize) {
+    sql.push('?');
 }

@@ -159,7 +159,7 @@ async fn resolve_lots(
     let keys: Vec<&(SkuId, String)> = specs.keys().collect();
     for chunk in keys.chunks(CHUNK) {
         let mut sql = Sql::new(
-            "SELECT id, sku_id, lot_no, production_date, expiry_date FROM lots WHERE (sku_id, lot_no) IN (VALUES ",
+            "SELECT id, sku_id, lot_no, production_date, expiry_date FROM lots WHERE (sku_id, lot_no) IN (SELECT * FROM (VALUES ",
         );
         for (i, (sku, no)) in chunk.iter().enumerate() {
             if i > 0 {
@@ -167,7 +167,7 @@ async fn resolve_lots(
             }
             sql.tuple([Val::I(sku.0), Val::T(no.clone())]);
         }
-        sql.push(")");
+        sql.push(") AS v)");
         for r in sql.fetch_all(c).await? {
             let key = (SkuId(col(&r, "sku_id")?), col::<String>(&r, "lot_no")?);
             let spec = specs[&key];
@@ -195,39 +195,64 @@ async fn resolve_lots(
     Ok(out)
 }
 
-/// Makes sure a balance row exists for every key (so concurrent first receipts cannot
-/// overwrite each other), then loads and locks them in id order.
+/// Loads and locks the balance rows of `keys`, creating the ones that do not exist yet.
+/// Existing rows are locked first; missing ones are inserted with `ON CONFLICT DO
+/// NOTHING` and then locked too, so a row another transaction created meanwhile is waited
+/// for, never overwritten (two first receipts of a SKU cannot lose one another).
 async fn lock_balances(c: &mut Conn, keys: &BTreeSet<BalanceKey>, l: &mut Loaded) -> Result<()> {
-    let cols = ["sku_id", "warehouse_id", "location_id", "lot_id"];
-    let tuple = |k: &BalanceKey| {
-        vec![
-            Val::I(k.sku.0),
-            Val::I(k.warehouse.0),
-            Val::I(k.location.0),
-            Val::I(k.lot.0),
-        ]
-    };
-    let missing: Vec<&BalanceKey> = keys.iter().filter(|k| !l.rows.contains_key(k)).collect();
-    insert_rows(
-        c,
-        "stock_balances",
-        &cols,
-        Vec::from_iter(missing.iter().map(|k| tuple(k))),
-        " ON CONFLICT (sku_id, warehouse_id, location_id, lot_id) DO NOTHING",
-    )
-    .await?;
+    let wanted: Vec<&BalanceKey> = keys.iter().filter(|k| !l.rows.contains_key(k)).collect();
+    select_balances(c, &wanted, l).await?;
+    let missing: Vec<&BalanceKey> = wanted
+        .into_iter()
+        .filter(|k| !l.rows.contains_key(k))
+        .collect();
+    // New rows start at zero: RETURNING gives their ids without reading them back.
     for chunk in missing.chunks(CHUNK) {
         let mut sql = Sql::new(
-            "SELECT id, sku_id, warehouse_id, location_id, lot_id, on_hand, reserved, value, last_move_id \
-             FROM stock_balances WHERE (sku_id, warehouse_id, location_id, lot_id) IN (VALUES ",
+            "INSERT INTO stock_balances (sku_id, warehouse_id, location_id, lot_id) VALUES ",
         );
         for (i, k) in chunk.iter().enumerate() {
             if i > 0 {
                 sql.push(", ");
             }
-            sql.tuple(tuple(k));
+            sql.tuple(key_vals(k));
         }
-        sql.push(") ORDER BY id").push(&crate::dialect::lock(""));
+        sql.push(" ON CONFLICT (sku_id, warehouse_id, location_id, lot_id) DO NOTHING RETURNING id, sku_id, warehouse_id, location_id, lot_id, on_hand, reserved, value, last_move_id");
+        for r in sql.fetch_all(c).await? {
+            read_balance(&r, l)?;
+        }
+    }
+    // Rows another transaction created meanwhile: wait for them and lock them.
+    let raced: Vec<&BalanceKey> = missing
+        .into_iter()
+        .filter(|k| !l.rows.contains_key(k))
+        .collect();
+    select_balances(c, &raced, l).await
+}
+
+fn key_vals(k: &BalanceKey) -> Vec<Val> {
+    vec![
+        Val::I(k.sku.0),
+        Val::I(k.warehouse.0),
+        Val::I(k.location.0),
+        Val::I(k.lot.0),
+    ]
+}
+
+async fn select_balances(c: &mut Conn, keys: &[&BalanceKey], l: &mut Loaded) -> Result<()> {
+    for chunk in keys.chunks(CHUNK) {
+        let mut sql = Sql::new(
+            "SELECT id, sku_id, warehouse_id, location_id, lot_id, on_hand, reserved, value, last_move_id \
+             FROM stock_balances WHERE (sku_id, warehouse_id, location_id, lot_id) IN (SELECT * FROM (VALUES ",
+        );
+        for (i, k) in chunk.iter().enumerate() {
+            if i > 0 {
+                sql.push(", ");
+            }
+            sql.tuple(key_vals(k));
+        }
+        sql.push(") AS v) ORDER BY id")
+            .push(&crate::dialect::lock(""));
         for r in sql.fetch_all(c).await? {
             read_balance(&r, l)?;
         }
@@ -638,7 +663,7 @@ async fn reserve_in(
         let mut sql = Sql::new(
             "SELECT b.id, b.sku_id, b.warehouse_id, b.location_id, b.lot_id, b.on_hand, b.reserved, b.value, b.last_move_id, \
              lots.expiry_date, loc.pick_seq FROM stock_balances b JOIN locations loc ON loc.id = b.location_id \
-             LEFT JOIN lots ON lots.id = b.lot_id WHERE (b.sku_id, b.warehouse_id) IN (VALUES ",
+             LEFT JOIN lots ON lots.id = b.lot_id WHERE (b.sku_id, b.warehouse_id) IN (SELECT * FROM (VALUES ",
         );
         for (i, (s, w)) in chunk.iter().enumerate() {
             if i > 0 {
@@ -646,7 +671,8 @@ async fn reserve_in(
             }
             sql.tuple([Val::I(s.0), Val::I(w.0)]);
         }
-        sql.push(") ORDER BY b.id").push(&crate::dialect::lock("b"));
+        sql.push(") AS v) ORDER BY b.id")
+            .push(&crate::dialect::lock("b"));
         for r in sql.fetch_all(c).await? {
             let key = read_balance(&r, &mut l)?;
             let meta = SlotMeta {

@@ -310,7 +310,7 @@ pub(crate) async fn observe(c: &mut Conn) -> Result<(BTreeMap<BalanceKey, Observ
 
 async fn observe_in(c: &mut Conn) -> Result<(BTreeMap<BalanceKey, Observed>, Vec<SkuId>)> {
     let mut out: BTreeMap<BalanceKey, Observed> = BTreeMap::new();
-    let ledger = Sql::new(
+    let mut ledger = Sql::new(
         "SELECT sku_id, warehouse_id, location_id, lot_id, CAST(SUM(qty) AS BIGINT) AS qty, CAST(SUM(value) AS BIGINT) AS value \
          FROM stock_moves GROUP BY sku_id, warehouse_id, location_id, lot_id",
     );
@@ -319,7 +319,7 @@ async fn observe_in(c: &mut Conn) -> Result<(BTreeMap<BalanceKey, Observed>, Vec
         o.ledger_qty = col(&r, "qty")?;
         o.ledger_value = col(&r, "value")?;
     }
-    let live = Sql::new(
+    let mut live = Sql::new(
         "SELECT sku_id, warehouse_id, location_id, lot_id, CAST(SUM(remaining) AS BIGINT) AS qty FROM reservations \
          WHERE status = 'live' GROUP BY sku_id, warehouse_id, location_id, lot_id",
     );

@@ -74,8 +74,7 @@ impl Sql {
     }
     pub fn bind(&mut self, v: impl Into<Val>) -> &mut Sql {
         self.vals.push(v.into());
-        self.text.push('$');
-        self.text.push_str(&self.vals.len().to_string());
+        crate::dialect::push_placeholder(&mut self.text, self.vals.len());
         self
     }
     /// `(…, …, …)` of bound values.
@@ -89,10 +88,13 @@ impl Sql {
         }
         self.push(")")
     }
-    pub fn query(&self) -> Query {
-        let mut q = sqlx::query(AssertSqlSafe(self.text.clone()));
-        for v in &self.vals {
-            q = match v.clone() {
+    /// The statement to run. Takes the text and values out of the builder (no copies:
+    /// batch statements carry thousands of values).
+    pub fn query(&mut self) -> Query {
+        let Sql { text, vals } = std::mem::take(self);
+        let mut q = sqlx::query(AssertSqlSafe(text));
+        for v in vals {
+            q = match v {
                 Val::I(x) => q.bind(x),
                 Val::OI(x) => q.bind(x),
                 Val::T(x) => q.bind(x),
@@ -102,16 +104,16 @@ impl Sql {
         }
         q
     }
-    pub async fn execute(&self, c: &mut Conn) -> Result<u64> {
+    pub async fn execute(&mut self, c: &mut Conn) -> Result<u64> {
         Ok(self.query().execute(&mut *c).await.db()?.rows_affected())
     }
-    pub async fn fetch_all(&self, c: &mut Conn) -> Result<Vec<Row>> {
+    pub async fn fetch_all(&mut self, c: &mut Conn) -> Result<Vec<Row>> {
         self.query().fetch_all(&mut *c).await.db()
     }
-    pub async fn fetch_optional(&self, c: &mut Conn) -> Result<Option<Row>> {
+    pub async fn fetch_optional(&mut self, c: &mut Conn) -> Result<Option<Row>> {
         self.query().fetch_optional(&mut *c).await.db()
     }
-    pub async fn fetch_one(&self, c: &mut Conn) -> Result<Row> {
+    pub async fn fetch_one(&mut self, c: &mut Conn) -> Result<Row> {
         self.query().fetch_one(&mut *c).await.db()
     }
 }
