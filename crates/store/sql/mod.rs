@@ -5,7 +5,9 @@ mod catalog;
 mod inventory;
 mod inventory_lists;
 mod partners;
+mod posting;
 mod records;
+mod reservations;
 pub(crate) mod util;
 mod warehouses;
 
