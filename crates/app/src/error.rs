@@ -25,6 +25,13 @@ pub enum Error {
     },
     #[error("未登录或令牌无效 / not authenticated")]
     Unauthorized,
+    /// Signed in, but the roles do not allow this action (or this warehouse or shop).
+    #[error("无权限 / not allowed: {0}")]
+    Forbidden(String),
+    #[error(
+        "尝试次数过多，请 {retry_after} 秒后再试 / too many attempts, retry in {retry_after} s"
+    )]
+    RateLimited { retry_after: u64 },
     /// The database or a file failed: not the user's fault.
     #[error("internal error: {0}")]
     Internal(String),

@@ -16,7 +16,7 @@ use crate::imports::SKU_COLUMNS;
 use crate::{App, Error, Result};
 
 /// One cell of an export.
-enum Cell {
+pub enum Cell {
     Text(String),
     Int(i64),
     Money(Fen),
@@ -24,7 +24,7 @@ enum Cell {
 }
 
 impl Cell {
-    fn text(s: &str) -> Cell {
+    pub fn text(s: &str) -> Cell {
         if s.is_empty() {
             Cell::Blank
         } else {
@@ -50,7 +50,8 @@ fn xlsx_error(e: XlsxError) -> Error {
 }
 
 /// Writes `rows` under a header of `(title, width)` columns, on sheets named `name`.
-fn workbook(name: &str, columns: &[(&str, u16)], rows: Vec<Vec<Cell>>) -> Result<Vec<u8>> {
+/// Every list page's export uses this.
+pub fn workbook(name: &str, columns: &[(&str, u16)], rows: Vec<Vec<Cell>>) -> Result<Vec<u8>> {
     let bold = Format::new().set_bold();
     let money = Format::new().set_num_format("0.00");
     let mut wb = Workbook::new();
@@ -125,7 +126,7 @@ fn tracking_label(t: Tracking) -> &'static str {
     }
 }
 
-fn yes_no(b: bool) -> Cell {
+pub fn yes_no(b: bool) -> Cell {
     Cell::Text(if b { "是" } else { "否" }.to_string())
 }
 
@@ -166,7 +167,7 @@ fn sku_width(key: &str) -> u16 {
 }
 
 /// `2025-03-01 14:05:09` in China time (UTC+8 all year, no daylight saving).
-fn shanghai_time(at: DateTime<Utc>) -> String {
+pub fn shanghai_time(at: DateTime<Utc>) -> String {
     match FixedOffset::east_opt(8 * 3600) {
         Some(tz) => at
             .with_timezone(&tz)

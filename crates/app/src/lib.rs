@@ -5,12 +5,14 @@
 pub mod auth;
 pub mod bench;
 pub mod catalog;
+pub mod dashboard;
 pub mod demo;
 mod error;
 pub mod exports;
 pub mod imports;
 pub mod inventory;
 pub mod partners;
+pub mod users;
 pub mod warehouses;
 
 use std::sync::Arc;
@@ -24,6 +26,9 @@ pub use jxc_store::Actor;
 #[derive(Clone)]
 pub struct App {
     pub store: Arc<dyn Store>,
+    /// Session lifetime and the login rate limit.
+    pub auth: Arc<auth::AuthConfig>,
+    limiter: Arc<auth::LoginLimiter>,
 }
 
 /// The default database: `jxc.db` in the working directory.
@@ -51,11 +56,21 @@ impl App {
                 "数据库地址应以 sqlite:// 或 postgres:// 开头 / the database URL must start with sqlite:// or postgres://",
             ));
         };
-        Ok(App { store })
+        Ok(App::new(store))
     }
 
     pub fn new(store: Arc<dyn Store>) -> App {
-        App { store }
+        App {
+            store,
+            auth: Arc::new(auth::AuthConfig::default()),
+            limiter: Arc::default(),
+        }
+    }
+
+    /// The same app with other session and login-limit settings (tests shorten them).
+    pub fn with_auth(mut self, cfg: auth::AuthConfig) -> App {
+        self.auth = Arc::new(cfg);
+        self
     }
 }
 

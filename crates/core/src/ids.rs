@@ -28,6 +28,8 @@ id!(
     DocumentId,
     MoveId,
     ReservationId,
+    UserId,
+    ApiTokenId,
 );
 
 impl LotId {

@@ -11,6 +11,7 @@
 //! - [`inventory`]: stock documents, moving-average valuation, reservations and the
 //!   ledger/balance check.
 //! - [`paging`]: keyset page requests shared by every list.
+//! - [`users`] and [`permissions`]: roles, and the one table of what each role may do.
 
 pub mod catalog;
 pub mod error;
@@ -19,7 +20,9 @@ pub mod inventory;
 pub mod money;
 pub mod paging;
 pub mod partners;
+pub mod permissions;
 pub mod text;
+pub mod users;
 pub mod warehouses;
 
 pub use error::{Error, FieldError};

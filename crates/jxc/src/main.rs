@@ -45,12 +45,51 @@ enum Command {
     Import { what: ImportKind, file: PathBuf },
     /// Export SKUs, stock balances or the stock ledger to an .xlsx file.
     Export { what: ExportKind, file: PathBuf },
-    /// Make a new admin API token (the old one stops working).
-    Token,
+    /// Users: add, change password, disable, enable, list, make an API token.
+    User {
+        #[command(subcommand)]
+        what: UserCommand,
+    },
     /// Benchmarks.
     Bench {
         #[command(subcommand)]
         what: BenchKind,
+    },
+}
+
+#[derive(Subcommand)]
+enum UserCommand {
+    /// Add a user. Without --password-stdin a password is generated and printed once.
+    Add {
+        username: String,
+        /// A role: admin 管理员, service 客服, warehouse 仓库, purchasing 采购, finance 财务,
+        /// viewer 只读. Repeat for several.
+        #[arg(long = "role", required = true)]
+        roles: Vec<String>,
+        #[arg(long)]
+        display_name: Option<String>,
+        /// Read the password from the first line of standard input.
+        #[arg(long)]
+        password_stdin: bool,
+    },
+    /// Set a new password (ends the user's sessions). Generated unless --password-stdin.
+    Passwd {
+        username: String,
+        #[arg(long)]
+        password_stdin: bool,
+    },
+    /// Disable a user: their sessions end and their API tokens stop working.
+    Disable { username: String },
+    /// Enable a disabled user.
+    Enable { username: String },
+    /// List users with their roles.
+    List,
+    /// Make an API token for a user (printed once).
+    Token {
+        username: String,
+        /// What the token is for.
+        #[arg(long, default_value = "cli")]
+        label: String,
     },
 }
 
@@ -196,11 +235,7 @@ async fn run(cli: Cli) -> Result<ExitCode> {
                 .with_context(|| format!("cannot write {}", file.display()))?;
             println!("已导出 / exported: {}", file.display());
         }
-        Command::Token => {
-            let app = open(&cli.db).await?;
-            let token = app.rotate_admin_token().await?;
-            println!("新的管理员 API 令牌 / new admin API token:\n{token}");
-        }
+        Command::User { what } => return user(&cli.db, what).await,
         Command::Bench {
             what:
                 BenchKind::Ledger {
@@ -250,11 +285,9 @@ async fn serve(db: &str, listen: &str, demo: bool) -> Result<()> {
             );
         }
     }
-    if let Some(token) = app.ensure_admin_token().await? {
-        println!("管理员 API 令牌（只显示这一次）/ admin API token (shown only once):\n  {token}");
-    } else {
+    if let Some((name, password)) = app.ensure_first_admin().await? {
         println!(
-            "API 令牌已设置；忘记了请运行 `jxc token` / API token already set; run `jxc token` for a new one"
+            "已创建管理员 / created the admin user — 登录名 login: {name}  密码 password: {password}\n  (只显示这一次，请登录后修改 / shown only once: sign in and change it)"
         );
     }
     let listener = tokio::net::TcpListener::bind(listen)
@@ -263,6 +296,104 @@ async fn serve(db: &str, listen: &str, demo: bool) -> Result<()> {
     let addr = listener.local_addr()?;
     println!("jxc 已启动 / listening on http://{addr}  (API: http://{addr}/api/docs/)");
     jxc_web::serve(app, listener).await?;
+    Ok(())
+}
+
+fn read_password(from_stdin: bool) -> Result<(String, bool)> {
+    if from_stdin {
+        let mut line = String::new();
+        std::io::stdin().read_line(&mut line)?;
+        Ok((line.trim_end_matches(['\r', '\n']).to_string(), false))
+    } else {
+        Ok((jxc_app::auth::random_password()?, true))
+    }
+}
+
+async fn user(db: &str, what: UserCommand) -> Result<ExitCode> {
+    use jxc_core::users::UserInput;
+    let app = open(db).await?;
+    let actor = Actor::system("cli");
+    match what {
+        UserCommand::Add {
+            username,
+            roles,
+            display_name,
+            password_stdin,
+        } => {
+            let (password, generated) = read_password(password_stdin)?;
+            let input = UserInput {
+                username: Some(username),
+                display_name,
+                roles: Some(roles),
+                ..Default::default()
+            };
+            let u = app.create_user(&input, &password, &actor).await?;
+            println!("已添加用户 / added user {} ({})", u.fields.username, u.id);
+            if generated {
+                println!("密码 / password: {password}");
+            }
+        }
+        UserCommand::Passwd {
+            username,
+            password_stdin,
+        } => {
+            let u = app.user_by_name(&username).await?;
+            let (password, generated) = read_password(password_stdin)?;
+            app.set_password(u.id, &password, &actor).await?;
+            println!("已设置新密码 / password set for {}", u.fields.username);
+            if generated {
+                println!("密码 / password: {password}");
+            }
+        }
+        UserCommand::Disable { username } => set_active(&app, &username, false).await?,
+        UserCommand::Enable { username } => set_active(&app, &username, true).await?,
+        UserCommand::List => {
+            let mut next = None::<String>;
+            loop {
+                let p = jxc_core::paging::PageRequest::new(Some(1000), next.as_deref(), false)
+                    .map_err(jxc_app::Error::from)?;
+                let users = app.users(&Default::default(), &p).await?;
+                for u in &users.items {
+                    let roles: Vec<_> = u.fields.roles.iter().map(|r| r.label_zh()).collect();
+                    println!(
+                        "{:>4}  {:<20} {:<12} {:<24} {}",
+                        u.id,
+                        u.fields.username,
+                        u.fields.display_name,
+                        roles.join(","),
+                        if u.fields.active { "启用" } else { "停用" }
+                    );
+                }
+                match users.next {
+                    Some(n) => next = Some(n),
+                    None => break,
+                }
+            }
+        }
+        UserCommand::Token { username, label } => {
+            let u = app.user_by_name(&username).await?;
+            let (_, token) = app.create_api_token(u.id, &label, &actor).await?;
+            println!("API 令牌（只显示这一次）/ API token (shown only once):\n{token}");
+        }
+    }
+    Ok(ExitCode::SUCCESS)
+}
+
+async fn set_active(app: &App, username: &str, active: bool) -> Result<()> {
+    let u = app.user_by_name(username).await?;
+    let input = jxc_core::users::UserInput {
+        active: Some(active),
+        ..Default::default()
+    };
+    app.update_user(u.id, &input, &Actor::system("cli")).await?;
+    if active {
+        println!("已启用 / enabled {}", u.fields.username);
+    } else {
+        println!(
+            "已停用，会话和 API 令牌已失效 / disabled {}: sessions ended, API tokens stop working",
+            u.fields.username
+        );
+    }
     Ok(())
 }
 

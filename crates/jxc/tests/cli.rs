@@ -90,58 +90,12 @@ fn a_bad_database_url_is_a_clear_error_not_a_panic() {
     assert!(t.contains("sqlite://") && !t.contains("panicked"), "{t}");
 }
 
-#[test]
-fn serve_with_demo_prints_a_token_once_and_answers_the_api() {
-    let dir = tempfile::tempdir().unwrap();
+/// Starts `jxc serve --demo` and reads its output up to the address line.
+fn start_serve(dir: &tempfile::TempDir) -> (std::process::Child, Vec<String>, String) {
     let mut child = Command::new(env!("CARGO_BIN_EXE_jxc"))
         .args([
             "--db",
-            &db(&dir),
-            "serve",
-            "--demo",
-            "--listen",
-            "127.0.0.1:0",
-        ])
-        .stdout(Stdio::piped())
-        .stderr(Stdio::null())
-        .spawn()
-        .unwrap();
-    let mut lines = BufReader::new(child.stdout.take().unwrap()).lines();
-    let (mut token, mut addr) = (None, None);
-    for line in lines.by_ref() {
-        let line = line.unwrap();
-        if let Some(t) = line.trim().strip_prefix("jxc_") {
-            token = Some(format!("jxc_{t}"));
-        }
-        if let Some(rest) = line.split("listening on http://").nth(1) {
-            addr = Some(rest.split_whitespace().next().unwrap().to_string());
-            break;
-        }
-    }
-    let (token, addr) = (
-        token.expect("a token is printed on first start"),
-        addr.expect("the address is printed"),
-    );
-    let rt = tokio::runtime::Runtime::new().unwrap();
-    let counts: serde_json::Value = rt.block_on(async {
-        reqwest::Client::new()
-            .get(format!("http://{addr}/api/v1/counts"))
-            .bearer_auth(&token)
-            .send()
-            .await
-            .unwrap()
-            .json()
-            .await
-            .unwrap()
-    });
-    assert!(counts["skus"].as_i64().unwrap() >= 300, "{counts}");
-    child.kill().unwrap();
-    child.wait().unwrap();
-    // A second start does not print the token again.
-    let mut child = Command::new(env!("CARGO_BIN_EXE_jxc"))
-        .args([
-            "--db",
-            &db(&dir),
+            &db(dir),
             "serve",
             "--demo",
             "--listen",
@@ -152,22 +106,205 @@ fn serve_with_demo_prints_a_token_once_and_answers_the_api() {
         .spawn()
         .unwrap();
     let mut seen = Vec::new();
+    let mut addr = None;
     for line in BufReader::new(child.stdout.take().unwrap()).lines() {
         let line = line.unwrap();
-        let done = line.contains("listening on");
+        if let Some(rest) = line.split("listening on http://").nth(1) {
+            addr = Some(rest.split_whitespace().next().unwrap().to_string());
+        }
         seen.push(line);
-        if done {
+        if addr.is_some() {
             break;
         }
     }
+    (child, seen, addr.expect("the address is printed"))
+}
+
+/// Signs in through the login form, as a browser does; returns the session cookie.
+async fn sign_in(addr: &str, user: &str, password: &str) -> String {
+    let http = reqwest::Client::builder()
+        .redirect(reqwest::redirect::Policy::none())
+        .build()
+        .unwrap();
+    let form = http
+        .get(format!("http://{addr}/login"))
+        .send()
+        .await
+        .unwrap();
+    let login_cookie = form
+        .headers()
+        .get("set-cookie")
+        .unwrap()
+        .to_str()
+        .unwrap()
+        .split(';')
+        .next()
+        .unwrap()
+        .to_string();
+    let html = form.text().await.unwrap();
+    let csrf = html
+        .split("name=\"_csrf\" value=\"")
+        .nth(1)
+        .unwrap()
+        .split('"')
+        .next()
+        .unwrap()
+        .to_string();
+    let res = http
+        .post(format!("http://{addr}/login"))
+        .header("cookie", login_cookie)
+        .form(&[("username", user), ("password", password), ("_csrf", &csrf)])
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(res.status(), 303, "signing in redirects");
+    res.headers()
+        .get_all("set-cookie")
+        .iter()
+        .filter_map(|v| v.to_str().ok())
+        .find(|v| v.starts_with("jxc_session="))
+        .unwrap_or_else(|| panic!("a session cookie: {:?}", res.headers()))
+        .split(';')
+        .next()
+        .unwrap()
+        .to_string()
+}
+
+#[test]
+fn serve_with_demo_prints_the_admin_password_once_and_the_admin_can_sign_in() {
+    let dir = tempfile::tempdir().unwrap();
+    let (mut child, seen, addr) = start_serve(&dir);
+    let password = seen
+        .iter()
+        .find_map(|l| l.split("密码 password: ").nth(1))
+        .map(|p| p.split_whitespace().next().unwrap().to_string())
+        .unwrap_or_else(|| panic!("the admin password is printed on first start: {seen:?}"));
+    let rt = tokio::runtime::Runtime::new().unwrap();
+    let counts: serde_json::Value = rt.block_on(async {
+        let session = sign_in(&addr, "admin", &password).await;
+        reqwest::Client::new()
+            .get(format!("http://{addr}/api/v1/counts"))
+            .header("cookie", session)
+            .send()
+            .await
+            .unwrap()
+            .json()
+            .await
+            .unwrap()
+    });
+    assert!(counts["skus"].as_i64().unwrap() >= 300, "{counts}");
     child.kill().unwrap();
     child.wait().unwrap();
+
+    // `jxc user token` makes an API token that acts as that user.
+    let o = Command::new(env!("CARGO_BIN_EXE_jxc"))
+        .args(["--db", &db(&dir), "user", "token", "admin", "--label", "ci"])
+        .output()
+        .unwrap();
+    assert!(o.status.success(), "{}", text(&o));
+    let token = text(&o)
+        .lines()
+        .find(|l| l.starts_with("jxc_"))
+        .expect("the token is printed")
+        .trim()
+        .to_string();
+
+    // A second start does not create an admin or print a password again.
+    let (mut child, seen, addr) = start_serve(&dir);
+    let me: serde_json::Value = rt.block_on(async {
+        reqwest::Client::new()
+            .get(format!("http://{addr}/api/v1/me"))
+            .bearer_auth(&token)
+            .send()
+            .await
+            .unwrap()
+            .json()
+            .await
+            .unwrap()
+    });
+    child.kill().unwrap();
+    child.wait().unwrap();
+    assert_eq!(me["username"], "admin", "{me}");
     assert!(
-        !seen.iter().any(|l| l.trim().starts_with("jxc_")),
+        !seen.iter().any(|l| l.contains("密码 password")),
         "{seen:?}"
     );
     assert!(
         seen.iter().any(|l| l.contains("already loaded")),
         "{seen:?}"
+    );
+}
+
+#[test]
+fn users_are_managed_from_the_command_line() {
+    let dir = tempfile::tempdir().unwrap();
+    let jxc = |args: &[&str], stdin: Option<&str>| {
+        let mut c = Command::new(env!("CARGO_BIN_EXE_jxc"));
+        c.args(["--db", &db(&dir)]).args(args);
+        c.stdin(Stdio::piped())
+            .stdout(Stdio::piped())
+            .stderr(Stdio::piped());
+        let mut child = c.spawn().unwrap();
+        if let Some(s) = stdin {
+            use std::io::Write;
+            child.stdin.take().unwrap().write_all(s.as_bytes()).unwrap();
+        }
+        child.wait_with_output().unwrap()
+    };
+    let o = jxc(
+        &[
+            "user",
+            "add",
+            "zhang.san",
+            "--role",
+            "仓库",
+            "--role",
+            "viewer",
+            "--password-stdin",
+        ],
+        Some("warehouse-pass-1\n"),
+    );
+    assert!(o.status.success(), "{}", text(&o));
+    let o = jxc(&["user", "add", "li.si", "--role", "boss"], None);
+    assert_eq!(o.status.code(), Some(1));
+    assert!(
+        text(&o).contains("roles[0]"),
+        "an unknown role names the field: {}",
+        text(&o)
+    );
+    let o = jxc(
+        &[
+            "user",
+            "add",
+            "wang.wu",
+            "--role",
+            "finance",
+            "--password-stdin",
+        ],
+        Some("short\n"),
+    );
+    assert!(
+        text(&o).contains("8"),
+        "a weak password says why: {}",
+        text(&o)
+    );
+    let o = jxc(&["user", "list"], None);
+    let list = text(&o);
+    assert!(
+        list.contains("zhang.san") && list.contains("仓库,只读"),
+        "{list}"
+    );
+    assert!(
+        !list.contains("wang.wu"),
+        "nothing was created for a bad password: {list}"
+    );
+    let o = jxc(&["user", "disable", "zhang.san"], None);
+    assert!(o.status.success(), "{}", text(&o));
+    assert!(text(&jxc(&["user", "list"], None)).contains("停用"));
+    let o = jxc(&["user", "passwd", "zhang.san"], None);
+    assert!(
+        text(&o).contains("password: "),
+        "a generated password is printed: {}",
+        text(&o)
     );
 }

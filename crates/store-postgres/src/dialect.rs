@@ -13,7 +13,10 @@ use crate::sql::util::{Conn, DbResult, Sql, col};
 
 pub const NAME: &str = "postgres";
 
-const MIGRATIONS: &[(i64, &str)] = &[(1, include_str!("../migrations/0001_foundation.sql"))];
+const MIGRATIONS: &[(i64, &str)] = &[
+    (1, include_str!("../migrations/0001_foundation.sql")),
+    (2, include_str!("../migrations/0002_users.sql")),
+];
 
 pub async fn connect(url: &str) -> Result<(Pool<Postgres>, Pool<Postgres>)> {
     let pool = PgPoolOptions::new()

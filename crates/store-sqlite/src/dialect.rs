@@ -14,7 +14,10 @@ use crate::sql::util::{Conn, DbResult, Sql};
 
 pub const NAME: &str = "sqlite";
 
-const MIGRATIONS: &[(i64, &str)] = &[(1, include_str!("../migrations/0001_foundation.sql"))];
+const MIGRATIONS: &[(i64, &str)] = &[
+    (1, include_str!("../migrations/0001_foundation.sql")),
+    (2, include_str!("../migrations/0002_users.sql")),
+];
 
 pub async fn connect(url: &str) -> Result<(Pool<Sqlite>, Pool<Sqlite>)> {
     let opts = SqliteConnectOptions::from_str(url)

@@ -488,4 +488,9 @@ impl jxc_store::InventoryStore for SqlStore {
     async fn stock_totals(&self) -> Result<Vec<jxc_store::StockTotal>> {
         super::inventory_lists::stock_totals(&mut *self.read.acquire().await.db()?).await
     }
+
+    async fn low_stock_count(&self, at_most: i64) -> Result<i64> {
+        super::inventory_lists::low_stock_count(&mut *self.read.acquire().await.db()?, at_most)
+            .await
+    }
 }

@@ -368,3 +368,20 @@ pub(crate) async fn stock_totals(c: &mut Conn) -> Result<Vec<StockTotal>> {
         })
         .collect()
 }
+
+/// Active stock SKUs (not bundles) whose available quantity over every warehouse is at
+/// most `at_most`, counting SKUs with no stock at all.
+pub(crate) async fn low_stock_count(c: &mut Conn, at_most: i64) -> Result<i64> {
+    let row = Sql::new("SELECT COUNT(*) AS n FROM skus s WHERE s.active = ")
+        .bind(true)
+        .push(" AND s.is_bundle = ")
+        .bind(false)
+        .push(
+            " AND COALESCE((SELECT SUM(b.on_hand - b.reserved) FROM stock_balances b \
+         WHERE b.sku_id = s.id), 0) <= ",
+        )
+        .bind(at_most)
+        .fetch_one(c)
+        .await?;
+    col(&row, "n")
+}

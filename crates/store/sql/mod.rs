@@ -8,6 +8,7 @@ mod partners;
 mod posting;
 mod records;
 mod reservations;
+mod users;
 pub(crate) mod util;
 mod warehouses;
 

@@ -254,6 +254,12 @@ const UNIQUE: &[(&str, &str, &str, &str)] = &[
         "code",
         "库位编码已存在 / location code already exists in this warehouse",
     ),
+    (
+        "users_username_key",
+        "users_username_key",
+        "username",
+        "登录名已存在 / this login name is taken",
+    ),
 ];
 
 fn map_err(e: sqlx::Error) -> StoreError {

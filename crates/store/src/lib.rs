@@ -13,11 +13,14 @@ use std::collections::BTreeMap;
 
 use async_trait::async_trait;
 use jxc_core::catalog::{BundleComponent, Listing, NewListing, NewSku, Sku};
-use jxc_core::ids::{ListingId, LocationId, ReservationId, ShopId, SkuId, WarehouseId};
+use jxc_core::ids::{
+    ApiTokenId, ListingId, LocationId, ReservationId, ShopId, SkuId, UserId, WarehouseId,
+};
 use jxc_core::inventory::check::Observed;
 use jxc_core::inventory::{BalanceKey, Document};
 use jxc_core::paging::{Page, PageRequest};
 use jxc_core::partners::{NewPartner, NewShop, Partner, PartnerKind, Shop};
+use jxc_core::users::{NewUser, User};
 use jxc_core::warehouses::{Location, NewLocation, NewWarehouse, Warehouse};
 
 pub use error::StoreError;
@@ -172,6 +175,46 @@ pub trait InventoryStore: Send + Sync {
     async fn observe(&self) -> Result<(BTreeMap<BalanceKey, Observed>, Vec<SkuId>)>;
     /// Stock value (分) and quantity per warehouse.
     async fn stock_totals(&self) -> Result<Vec<StockTotal>>;
+    /// How many active stock SKUs have at most `at_most` available over all warehouses.
+    async fn low_stock_count(&self, at_most: i64) -> Result<i64>;
+}
+
+/// 用户, 会话, API 令牌. Passwords, session ids and tokens arrive here already hashed;
+/// the store never sees a secret.
+#[async_trait]
+pub trait UserStore: Send + Sync {
+    async fn create_user(&self, u: &NewUser, password_hash: &str, actor: &Actor) -> Result<User>;
+    /// Updates a user. Deactivating one also ends their sessions.
+    async fn update_user(&self, id: UserId, u: &NewUser, actor: &Actor) -> Result<User>;
+    /// Sets a new password hash and ends every session of the user.
+    async fn set_password(&self, id: UserId, password_hash: &str, actor: &Actor) -> Result<()>;
+    async fn get_user(&self, id: UserId) -> Result<Option<User>>;
+    /// Finds a user by login name (without regard to case), with the password hash.
+    async fn get_user_for_login(&self, username: &str) -> Result<Option<(User, String)>>;
+    async fn list_users(&self, filter: &ListFilter, page: &PageRequest) -> Result<Page<User>>;
+    async fn count_users(&self) -> Result<i64>;
+    /// Records a successful login and starts its session.
+    async fn create_session(&self, s: &NewSession) -> Result<()>;
+    /// The live (unexpired) session with this id hash, and its user.
+    async fn get_session(&self, id_hash: &str, now_ms: i64) -> Result<Option<(Session, User)>>;
+    /// Moves a session's expiry (sliding expiry on use).
+    async fn extend_session(&self, id_hash: &str, expires_at: i64) -> Result<()>;
+    async fn delete_session(&self, id_hash: &str) -> Result<()>;
+    /// Removes every expired session; returns how many.
+    async fn purge_sessions(&self, now_ms: i64) -> Result<u64>;
+    async fn create_api_token(
+        &self,
+        user: UserId,
+        name: &str,
+        token_hash: &str,
+        prefix: &str,
+        actor: &Actor,
+    ) -> Result<ApiToken>;
+    async fn list_api_tokens(&self, user: UserId) -> Result<Vec<ApiToken>>;
+    async fn revoke_api_token(&self, user: UserId, id: ApiTokenId, actor: &Actor) -> Result<()>;
+    /// The unrevoked token with this hash and its user (active or not: the caller
+    /// decides), marking it used.
+    async fn use_api_token(&self, token_hash: &str) -> Result<Option<(ApiToken, User)>>;
 }
 
 /// Settings, audit log, migrations.
@@ -194,7 +237,10 @@ pub trait AdminStore: Send + Sync {
 
 /// Everything jxc stores. `Arc<dyn Store>` is what the app holds.
 pub trait Store:
-    CatalogStore + PartnerStore + WarehouseStore + InventoryStore + AdminStore
+    CatalogStore + PartnerStore + WarehouseStore + InventoryStore + UserStore + AdminStore
 {
 }
-impl<T: CatalogStore + PartnerStore + WarehouseStore + InventoryStore + AdminStore> Store for T {}
+impl<T: CatalogStore + PartnerStore + WarehouseStore + InventoryStore + UserStore + AdminStore>
+    Store for T
+{
+}

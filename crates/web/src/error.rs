@@ -10,7 +10,7 @@ use serde::Serialize;
 #[derive(Debug, Serialize, utoipa::ToSchema)]
 pub struct ErrorBody {
     /// Stable machine code: `invalid`, `not_found`, `conflict`, `rule`, `insufficient_stock`,
-    /// `unauthorized`, `bad_request`, `internal`.
+    /// `unauthorized`, `forbidden`, `rate_limited`, `bad_request`, `internal`.
     pub code: &'static str,
     /// What went wrong, in Chinese then English.
     pub message: String,
@@ -62,6 +62,8 @@ impl IntoResponse for ApiError {
                 (StatusCode::CONFLICT, "insufficient_stock", None, vec![])
             }
             E::Unauthorized => (StatusCode::UNAUTHORIZED, "unauthorized", None, vec![]),
+            E::Forbidden(_) => (StatusCode::FORBIDDEN, "forbidden", None, vec![]),
+            E::RateLimited { .. } => (StatusCode::TOO_MANY_REQUESTS, "rate_limited", None, vec![]),
             E::Internal(ref detail) => {
                 tracing::error!("internal error: {detail}");
                 (StatusCode::INTERNAL_SERVER_ERROR, "internal", None, vec![])

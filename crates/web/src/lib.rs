@@ -1,20 +1,30 @@
 //! jxc-web: the HTTP layer. The only crate that knows HTTP.
 //!
-//! - `/api/v1/…`: the REST API (JSON; errors `{code, message, field?, errors?}`), guarded
-//!   by the admin API token (`Authorization: Bearer …`).
+//! - `/api/v1/…`: the REST API (JSON; errors `{code, message, field?, errors?}`), for a
+//!   user's API token (`Authorization: Bearer …`) or the browser session.
 //! - `/api/openapi.json` and `/api/docs`: the OpenAPI document and a browsable API page.
-//! - `/healthz`: liveness, no token.
+//! - everything else: the pages (server-rendered HTML), signed in with a session cookie.
+//! - `/healthz`: liveness, no sign-in.
+//!
+//! Every API route and page is added through [`guard::Routes`] with the action it
+//! performs; [`route_rules`] is the whole table.
 
 pub mod api;
 mod auth;
 mod error;
 mod extract;
+pub mod guard;
+pub mod i18n;
+pub mod pages;
 
 use axum::Router;
+use axum::http::HeaderValue;
+use axum::http::header;
 use jxc_app::App;
 use tokio::net::TcpListener;
 
 pub use error::ApiError;
+pub use guard::{Rule, Surface};
 
 /// Everything a handler needs.
 #[derive(Clone)]
@@ -22,27 +32,57 @@ pub struct AppState {
     pub app: App,
 }
 
+/// The rule of every guarded route: API and pages.
+pub fn route_rules() -> Vec<Rule> {
+    let mut rules = api::routes().into_parts().1;
+    rules.extend(pages::routes().into_parts().1);
+    rules
+}
+
 /// The whole HTTP application.
 pub fn router(app: App) -> Router {
     let state = AppState { app };
-    let api = api::routes().layer(axum::middleware::from_fn_with_state(
+    let (api, _) = api::routes().into_parts();
+    let api = api.layer(axum::middleware::from_fn_with_state(
         state.clone(),
-        auth::require_token,
+        auth::api,
     ));
+    let (pages, _) = pages::routes().into_parts();
+    let pages = pages
+        .merge(pages::public())
+        .layer(axum::middleware::from_fn_with_state(
+            state.clone(),
+            auth::pages,
+        ));
     Router::new()
         .nest("/api/v1", api)
         .merge(api::docs())
+        .merge(pages)
         .route("/healthz", axum::routing::get(|| async { "ok" }))
-        .route(
-            "/",
-            axum::routing::get(|| async { axum::response::Redirect::temporary("/api/docs/") }),
-        )
+        .layer(axum::middleware::map_response(security_headers))
         .with_state(state)
+}
+
+/// Headers every response carries: no framing by other sites, no MIME sniffing, and a
+/// content policy that allows only our own scripts and styles on the pages.
+async fn security_headers(mut res: axum::response::Response) -> axum::response::Response {
+    let h = res.headers_mut();
+    h.insert(header::X_FRAME_OPTIONS, HeaderValue::from_static("DENY"));
+    h.insert(
+        header::X_CONTENT_TYPE_OPTIONS,
+        HeaderValue::from_static("nosniff"),
+    );
+    h.insert(
+        header::REFERRER_POLICY,
+        HeaderValue::from_static("same-origin"),
+    );
+    res
 }
 
 /// Serves until the process is stopped (Ctrl-C or SIGTERM finish the requests in flight).
 pub async fn serve(app: App, listener: TcpListener) -> std::io::Result<()> {
-    axum::serve(listener, router(app))
+    let service = router(app).into_make_service_with_connect_info::<std::net::SocketAddr>();
+    axum::serve(listener, service)
         .with_graceful_shutdown(shutdown_signal())
         .await
 }

@@ -1,11 +1,13 @@
 //! check, audit log, counts, import and export endpoints.
 
+use axum::Json;
 use axum::body::Bytes;
-use axum::extract::{DefaultBodyLimit, Path, State};
+use axum::extract::{DefaultBodyLimit, State};
 use axum::http::header;
 use axum::response::IntoResponse;
-use axum::routing::{get, post};
-use axum::{Json, Router};
+use jxc_core::permissions::Action;
+
+use crate::guard::Routes;
 use jxc_app::inventory::CheckReport;
 use jxc_core::paging::Page;
 use jxc_store::{AuditEntry, AuditFilter, Counts};
@@ -13,28 +15,49 @@ use serde::Deserialize;
 use utoipa::{IntoParams, OpenApi};
 
 use super::inventory::{BalanceQuery, PageQuery};
-use super::{ListQuery, actor};
+use super::{ListQuery, Me};
 use crate::AppState;
-use crate::error::{ApiError, ApiResult, ErrorBody};
+use crate::error::{ApiResult, ErrorBody};
 use crate::extract::ApiQuery;
 
 #[derive(OpenApi)]
-#[openapi(paths(check, audit, counts, import, export))]
+#[openapi(paths(
+    check,
+    audit,
+    counts,
+    import_skus,
+    import_stock,
+    export_skus,
+    export_stock,
+    export_moves
+))]
 pub struct Doc;
 
 /// Imports up to this many bytes.
 const MAX_IMPORT: usize = 64 * 1024 * 1024;
 
-pub fn routes() -> Router<AppState> {
-    Router::new()
-        .route("/check", get(check))
-        .route("/audit", get(audit))
-        .route("/counts", get(counts))
-        .route(
-            "/import/{what}",
-            post(import).layer(DefaultBodyLimit::max(MAX_IMPORT)),
+pub fn routes() -> Routes {
+    use axum::http::Method;
+    use axum::routing::post;
+    super::routes_of()
+        .get("/check", Action::AuditView, check)
+        .get("/audit", Action::AuditView, audit)
+        .get("/counts", Action::Dashboard, counts)
+        .add(
+            Method::POST,
+            "/import/skus",
+            Action::CatalogEdit,
+            post(import_skus).layer(DefaultBodyLimit::max(MAX_IMPORT)),
         )
-        .route("/export/{what}", get(export))
+        .add(
+            Method::POST,
+            "/import/stock",
+            Action::StockPost,
+            post(import_stock).layer(DefaultBodyLimit::max(MAX_IMPORT)),
+        )
+        .get("/export/skus", Action::CatalogView, export_skus)
+        .get("/export/stock", Action::StockView, export_stock)
+        .get("/export/moves", Action::StockView, export_moves)
 }
 
 /// `jxc check`: recompute every balance from the ledger and the live reservations.
@@ -84,63 +107,40 @@ pub struct FileName {
     pub file_name: Option<String>,
 }
 
-/// Import `skus` or opening `stock` from a CSV or .xlsx file (the raw file is the body).
-/// Bad rows are reported with their row number and reason; the good rows are imported.
-/// Importing the same file again changes nothing.
-#[utoipa::path(post, path = "/import/{what}", tag = "admin", params(("what" = String, Path, description = "skus | stock"), FileName),
+/// Import SKUs from a CSV or .xlsx file (the raw file is the body). Bad rows are
+/// reported with their row number and reason; the good rows are imported. Importing the
+/// same file again changes nothing.
+#[utoipa::path(post, path = "/import/skus", tag = "admin", params(FileName),
     request_body(content = Vec<u8>, content_type = "application/octet-stream"),
     responses((status = 200, description = "the import report: counts and per-row errors", body = Object), (status = 422, body = ErrorBody)))]
-async fn import(
+async fn import_skus(
     State(s): State<AppState>,
-    Path(what): Path<String>,
+    me: Me,
     ApiQuery(f): ApiQuery<FileName>,
     body: Bytes,
 ) -> ApiResult<impl IntoResponse> {
     let name = f.file_name.unwrap_or_else(|| "upload.csv".into());
-    let report = match what.as_str() {
-        "skus" => s.app.import_skus(&name, &body, &actor()).await?,
-        "stock" => s.app.import_stock(&name, &body, &actor()).await?,
-        _ => {
-            return Err(ApiError::from(jxc_core::FieldError::new(
-                "what",
-                "应为 skus 或 stock / skus or stock",
-            )));
-        }
-    };
-    Ok(Json(report))
+    Ok(Json(s.app.import_skus(&name, &body, &me.actor()).await?))
 }
 
-/// Export `skus`, `stock` (balances) or `moves` (the ledger) as an Excel file. Takes the
-/// same filters as the lists.
-#[utoipa::path(get, path = "/export/{what}", tag = "admin", params(("what" = String, Path, description = "skus | stock | moves"), ListQuery, BalanceQuery),
-    responses((status = 200, description = "an .xlsx file", content_type = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet")))]
-async fn export(
+/// Import opening stock (期初) from a CSV or .xlsx file, as for SKUs.
+#[utoipa::path(post, path = "/import/stock", tag = "admin", params(FileName),
+    request_body(content = Vec<u8>, content_type = "application/octet-stream"),
+    responses((status = 200, description = "the import report: counts and per-row errors", body = Object), (status = 422, body = ErrorBody)))]
+async fn import_stock(
     State(s): State<AppState>,
-    Path(what): Path<String>,
-    ApiQuery(q): ApiQuery<ListQuery>,
-    ApiQuery(b): ApiQuery<BalanceQuery>,
+    me: Me,
+    ApiQuery(f): ApiQuery<FileName>,
+    body: Bytes,
 ) -> ApiResult<impl IntoResponse> {
-    let bytes = match what.as_str() {
-        "skus" => {
-            s.app
-                .export_skus(&super::catalog::SkuQuery::default().filter(&q)?)
-                .await?
-        }
-        "stock" => s.app.export_stock(&b.filter(&q)?).await?,
-        "moves" => {
-            s.app
-                .export_moves(&jxc_store::MoveFilter::default())
-                .await?
-        }
-        _ => {
-            return Err(ApiError::from(jxc_core::FieldError::new(
-                "what",
-                "应为 skus、stock 或 moves",
-            )));
-        }
-    };
-    let disposition = format!("attachment; filename=\"jxc-{what}.xlsx\"");
-    Ok((
+    let name = f.file_name.unwrap_or_else(|| "upload.csv".into());
+    Ok(Json(s.app.import_stock(&name, &body, &me.actor()).await?))
+}
+
+/// An .xlsx download.
+pub(crate) fn xlsx(name: &str, bytes: Vec<u8>) -> impl IntoResponse {
+    let disposition = format!("attachment; filename=\"jxc-{name}.xlsx\"");
+    (
         [
             (
                 header::CONTENT_TYPE,
@@ -149,5 +149,39 @@ async fn export(
             (header::CONTENT_DISPOSITION, disposition),
         ],
         bytes,
+    )
+}
+
+/// Export SKUs as an Excel file that the SKU import reads back. Takes the list's filters.
+#[utoipa::path(get, path = "/export/skus", tag = "admin", params(ListQuery),
+    responses((status = 200, description = "an .xlsx file", content_type = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet")))]
+async fn export_skus(
+    State(s): State<AppState>,
+    ApiQuery(q): ApiQuery<ListQuery>,
+) -> ApiResult<impl IntoResponse> {
+    let f = super::catalog::SkuQuery::default().filter(&q)?;
+    Ok(xlsx("skus", s.app.export_skus(&f).await?))
+}
+
+/// Export stock balances as an Excel file. Takes the balance list's filters.
+#[utoipa::path(get, path = "/export/stock", tag = "admin", params(ListQuery, BalanceQuery),
+    responses((status = 200, description = "an .xlsx file", content_type = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet")))]
+async fn export_stock(
+    State(s): State<AppState>,
+    ApiQuery(q): ApiQuery<ListQuery>,
+    ApiQuery(b): ApiQuery<BalanceQuery>,
+) -> ApiResult<impl IntoResponse> {
+    Ok(xlsx("stock", s.app.export_stock(&b.filter(&q)?).await?))
+}
+
+/// Export the stock ledger (库存流水) as an Excel file.
+#[utoipa::path(get, path = "/export/moves", tag = "admin",
+    responses((status = 200, description = "an .xlsx file", content_type = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet")))]
+async fn export_moves(State(s): State<AppState>) -> ApiResult<impl IntoResponse> {
+    Ok(xlsx(
+        "moves",
+        s.app
+            .export_moves(&jxc_store::MoveFilter::default())
+            .await?,
     ))
 }

@@ -1,9 +1,11 @@
 //! 商品 endpoints: SKUs, bundles, listings.
 
+use axum::Json;
 use axum::extract::{Path, State};
 use axum::http::StatusCode;
-use axum::routing::{get, post, put};
-use axum::{Json, Router};
+use jxc_core::permissions::Action;
+
+use crate::guard::Routes;
 use jxc_core::catalog::{BundleComponent, Listing, ListingInput, Sku, SkuInput};
 use jxc_core::ids::{ListingId, SkuId};
 use jxc_core::paging::Page;
@@ -11,7 +13,7 @@ use jxc_store::SkuFilter;
 use serde::Deserialize;
 use utoipa::{IntoParams, OpenApi};
 
-use super::{ListQuery, actor};
+use super::{ListQuery, Me};
 use crate::AppState;
 use crate::error::{ApiResult, ErrorBody};
 use crate::extract::{ApiJson, ApiQuery};
@@ -33,16 +35,21 @@ use crate::extract::{ApiJson, ApiQuery};
 ))]
 pub struct Doc;
 
-pub fn routes() -> Router<AppState> {
-    Router::new()
-        .route("/skus", get(list_skus).post(create_sku))
-        .route("/skus/{id}", get(get_sku).patch(update_sku))
-        .route("/skus/{id}/deactivate", post(deactivate_sku))
-        .route("/skus/{id}/activate", post(activate_sku))
-        .route("/skus/{id}/components", put(set_components))
-        .route("/skus/by-barcode/{barcode}", get(sku_by_barcode))
-        .route("/listings", get(list_listings).post(create_listing))
-        .route("/listings/{id}", get(get_listing).patch(update_listing))
+pub fn routes() -> Routes {
+    use Action::{CatalogEdit, CatalogView};
+    super::routes_of()
+        .get("/skus", CatalogView, list_skus)
+        .post("/skus", CatalogEdit, create_sku)
+        .get("/skus/{id}", CatalogView, get_sku)
+        .patch("/skus/{id}", CatalogEdit, update_sku)
+        .post("/skus/{id}/deactivate", CatalogEdit, deactivate_sku)
+        .post("/skus/{id}/activate", CatalogEdit, activate_sku)
+        .put("/skus/{id}/components", CatalogEdit, set_components)
+        .get("/skus/by-barcode/{barcode}", CatalogView, sku_by_barcode)
+        .get("/listings", CatalogView, list_listings)
+        .post("/listings", CatalogEdit, create_listing)
+        .get("/listings/{id}", CatalogView, get_listing)
+        .patch("/listings/{id}", CatalogEdit, update_listing)
 }
 
 /// SKU-only filters.
@@ -81,11 +88,12 @@ async fn list_skus(
     responses((status = 201, body = Sku), (status = 422, body = ErrorBody), (status = 409, description = "code or barcode taken", body = ErrorBody)))]
 async fn create_sku(
     State(s): State<AppState>,
+    me: Me,
     ApiJson(input): ApiJson<SkuInput>,
 ) -> ApiResult<(StatusCode, Json<Sku>)> {
     Ok((
         StatusCode::CREATED,
-        Json(s.app.create_sku(&input, &actor()).await?),
+        Json(s.app.create_sku(&input, &me.actor()).await?),
     ))
 }
 
@@ -100,24 +108,37 @@ async fn get_sku(State(s): State<AppState>, Path(id): Path<i64>) -> ApiResult<Js
     responses((status = 200, body = Sku), (status = 404, body = ErrorBody), (status = 422, body = ErrorBody)))]
 async fn update_sku(
     State(s): State<AppState>,
+    me: Me,
     Path(id): Path<i64>,
     ApiJson(input): ApiJson<SkuInput>,
 ) -> ApiResult<Json<Sku>> {
-    Ok(Json(s.app.update_sku(SkuId(id), &input, &actor()).await?))
+    Ok(Json(
+        s.app.update_sku(SkuId(id), &input, &me.actor()).await?,
+    ))
 }
 
 /// Deactivate a SKU (停用): it can no longer be received or reserved; history stays.
 #[utoipa::path(post, path = "/skus/{id}/deactivate", tag = "catalog", params(("id" = i64, Path)), responses((status = 200, body = Sku)))]
-async fn deactivate_sku(State(s): State<AppState>, Path(id): Path<i64>) -> ApiResult<Json<Sku>> {
+async fn deactivate_sku(
+    State(s): State<AppState>,
+    me: Me,
+    Path(id): Path<i64>,
+) -> ApiResult<Json<Sku>> {
     Ok(Json(
-        s.app.set_sku_active(SkuId(id), false, &actor()).await?,
+        s.app.set_sku_active(SkuId(id), false, &me.actor()).await?,
     ))
 }
 
 /// Activate a SKU again (启用).
 #[utoipa::path(post, path = "/skus/{id}/activate", tag = "catalog", params(("id" = i64, Path)), responses((status = 200, body = Sku)))]
-async fn activate_sku(State(s): State<AppState>, Path(id): Path<i64>) -> ApiResult<Json<Sku>> {
-    Ok(Json(s.app.set_sku_active(SkuId(id), true, &actor()).await?))
+async fn activate_sku(
+    State(s): State<AppState>,
+    me: Me,
+    Path(id): Path<i64>,
+) -> ApiResult<Json<Sku>> {
+    Ok(Json(
+        s.app.set_sku_active(SkuId(id), true, &me.actor()).await?,
+    ))
 }
 
 /// Make a SKU a bundle (组合装) of these components, or replace them.
@@ -125,10 +146,11 @@ async fn activate_sku(State(s): State<AppState>, Path(id): Path<i64>) -> ApiResu
     responses((status = 200, body = Sku), (status = 409, body = ErrorBody), (status = 422, body = ErrorBody)))]
 async fn set_components(
     State(s): State<AppState>,
+    me: Me,
     Path(id): Path<i64>,
     ApiJson(c): ApiJson<Vec<BundleComponent>>,
 ) -> ApiResult<Json<Sku>> {
-    Ok(Json(s.app.set_bundle(SkuId(id), &c, &actor()).await?))
+    Ok(Json(s.app.set_bundle(SkuId(id), &c, &me.actor()).await?))
 }
 
 /// Find the SKU a barcode belongs to.
@@ -168,11 +190,12 @@ async fn list_listings(
     responses((status = 201, body = Listing), (status = 409, body = ErrorBody), (status = 422, body = ErrorBody)))]
 async fn create_listing(
     State(s): State<AppState>,
+    me: Me,
     ApiJson(input): ApiJson<ListingInput>,
 ) -> ApiResult<(StatusCode, Json<Listing>)> {
     Ok((
         StatusCode::CREATED,
-        Json(s.app.create_listing(&input, &actor()).await?),
+        Json(s.app.create_listing(&input, &me.actor()).await?),
     ))
 }
 
@@ -185,12 +208,13 @@ async fn get_listing(State(s): State<AppState>, Path(id): Path<i64>) -> ApiResul
 #[utoipa::path(patch, path = "/listings/{id}", tag = "catalog", params(("id" = i64, Path)), request_body = ListingInput, responses((status = 200, body = Listing)))]
 async fn update_listing(
     State(s): State<AppState>,
+    me: Me,
     Path(id): Path<i64>,
     ApiJson(input): ApiJson<ListingInput>,
 ) -> ApiResult<Json<Listing>> {
     Ok(Json(
         s.app
-            .update_listing(ListingId(id), &input, &actor())
+            .update_listing(ListingId(id), &input, &me.actor())
             .await?,
     ))
 }

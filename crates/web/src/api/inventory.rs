@@ -1,9 +1,11 @@
 //! 库存 endpoints: posting documents, the ledger, balances, reservations.
 
+use axum::Json;
 use axum::extract::{Path, State};
 use axum::http::StatusCode;
-use axum::routing::{get, post};
-use axum::{Json, Router};
+use jxc_core::permissions::Action;
+
+use crate::guard::Routes;
 use chrono::{DateTime, Utc};
 use jxc_app::inventory::ReserveInput;
 use jxc_core::ids::*;
@@ -13,7 +15,7 @@ use jxc_store::*;
 use serde::Deserialize;
 use utoipa::{IntoParams, OpenApi};
 
-use super::{ListQuery, actor};
+use super::{ListQuery, Me};
 use crate::AppState;
 use crate::error::{ApiError, ApiResult, ErrorBody};
 use crate::extract::{ApiJson, ApiQuery};
@@ -32,16 +34,18 @@ use crate::extract::{ApiJson, ApiQuery};
 ))]
 pub struct Doc;
 
-pub fn routes() -> Router<AppState> {
-    Router::new()
-        .route("/stock/balances", get(list_balances))
-        .route("/stock/totals", get(stock_totals))
-        .route("/stock/moves", get(list_moves))
-        .route("/stock/documents", get(list_documents))
-        .route("/stock/documents/{id}", get(get_document))
-        .route("/stock/post/{kind}", post(post_document))
-        .route("/stock/reservations", get(list_reservations).post(reserve))
-        .route("/stock/reservations/{id}/release", post(release))
+pub fn routes() -> Routes {
+    use Action::{StockPost, StockReserve, StockView};
+    super::routes_of()
+        .get("/stock/balances", StockView, list_balances)
+        .get("/stock/totals", StockView, stock_totals)
+        .get("/stock/moves", StockView, list_moves)
+        .get("/stock/documents", StockView, list_documents)
+        .get("/stock/documents/{id}", StockView, get_document)
+        .post("/stock/post/{kind}", StockPost, post_document)
+        .get("/stock/reservations", StockView, list_reservations)
+        .post("/stock/reservations", StockReserve, reserve)
+        .post("/stock/reservations/{id}/release", StockReserve, release)
 }
 
 /// Paging of ledger-like lists (newest first unless `order=asc`).
@@ -209,13 +213,14 @@ async fn get_document(
     responses((status = 201, body = PostedDocument), (status = 422, body = ErrorBody), (status = 409, description = "insufficient stock", body = ErrorBody)))]
 async fn post_document(
     State(s): State<AppState>,
+    me: Me,
     Path(k): Path<String>,
     ApiJson(input): ApiJson<DocumentInput>,
 ) -> ApiResult<(StatusCode, Json<PostedDocument>)> {
     let kind = kind(Some(&k))?.ok_or_else(|| ApiError::bad_request("kind"))?;
     Ok((
         StatusCode::CREATED,
-        Json(s.app.post_document(kind, &input, &actor()).await?),
+        Json(s.app.post_document(kind, &input, &me.actor()).await?),
     ))
 }
 
@@ -264,11 +269,12 @@ async fn list_reservations(
     responses((status = 201, body = Vec<Reservation>), (status = 409, body = ErrorBody), (status = 422, body = ErrorBody)))]
 async fn reserve(
     State(s): State<AppState>,
+    me: Me,
     ApiJson(input): ApiJson<ReserveInput>,
 ) -> ApiResult<(StatusCode, Json<Vec<Reservation>>)> {
     Ok((
         StatusCode::CREATED,
-        Json(s.app.reserve(&input, &actor()).await?),
+        Json(s.app.reserve(&input, &me.actor()).await?),
     ))
 }
 
@@ -277,7 +283,10 @@ async fn reserve(
     responses((status = 200, body = Vec<Reservation>), (status = 404, body = ErrorBody), (status = 409, body = ErrorBody)))]
 async fn release(
     State(s): State<AppState>,
+    me: Me,
     Path(id): Path<i64>,
 ) -> ApiResult<Json<Vec<Reservation>>> {
-    Ok(Json(s.app.release(&[ReservationId(id)], &actor()).await?))
+    Ok(Json(
+        s.app.release(&[ReservationId(id)], &me.actor()).await?,
+    ))
 }

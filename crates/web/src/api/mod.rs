@@ -4,9 +4,13 @@ mod admin;
 pub(crate) mod catalog;
 pub(crate) mod inventory;
 mod partners;
+mod users;
 mod warehouses;
 
 use axum::Router;
+use axum::extract::FromRequestParts;
+use axum::http::request::Parts;
+use jxc_app::auth::CurrentUser;
 use jxc_core::paging::PageRequest;
 use jxc_store::{Actor, ListFilter, Sort};
 use serde::Deserialize;
@@ -16,10 +20,32 @@ use utoipa_swagger_ui::SwaggerUi;
 
 use crate::AppState;
 use crate::error::ApiError;
+use crate::guard::{Routes, Surface};
 
-/// Who the API acts as until users and roles exist: the admin token's holder.
-pub(crate) fn actor() -> Actor {
-    Actor("api:admin".into())
+/// The signed-in user of an API request (put there by the sign-in middleware).
+pub struct Me(pub CurrentUser);
+
+impl Me {
+    pub fn actor(&self) -> Actor {
+        self.0.actor()
+    }
+}
+
+impl<S: Send + Sync> FromRequestParts<S> for Me {
+    type Rejection = ApiError;
+    async fn from_request_parts(parts: &mut Parts, _: &S) -> Result<Me, ApiError> {
+        parts
+            .extensions
+            .get::<CurrentUser>()
+            .cloned()
+            .map(Me)
+            .ok_or(ApiError(jxc_app::Error::Unauthorized))
+    }
+}
+
+/// An empty API route table (paths relative to `/api/v1`).
+fn routes_of() -> Routes {
+    Routes::new(Surface::Api, "/api/v1")
 }
 
 /// Paging, sorting and the common filters of every list.
@@ -53,12 +79,14 @@ impl ListQuery {
     }
 }
 
-pub fn routes() -> Router<AppState> {
-    Router::new()
+/// Every API route, relative to `/api/v1`.
+pub fn routes() -> Routes {
+    routes_of()
         .merge(catalog::routes())
         .merge(partners::routes())
         .merge(warehouses::routes())
         .merge(inventory::routes())
+        .merge(users::routes())
         .merge(admin::routes())
 }
 
@@ -76,7 +104,7 @@ impl Modify for BearerToken {
 
 #[derive(OpenApi)]
 #[openapi(
-    info(title = "jxc 进销存 API", description = "REST API of jxc. Money is integer 分 (1/100 yuan). Lists use keyset paging: pass the `next` of a page as `after`. Every request needs `Authorization: Bearer <token>` (printed on first start; `jxc token` makes a new one)."),
+    info(title = "jxc 进销存 API", description = "REST API of jxc. Money is integer 分 (1/100 yuan). Lists use keyset paging: pass the `next` of a page as `after`. Every request needs `Authorization: Bearer <token>`: make a token on the 我的账号 (My account) page or with `jxc user token NAME`. A token acts with its user's roles; a route a role may not use answers 403."),
     modifiers(&BearerToken),
     security(("token" = [])),
     nest(
@@ -84,6 +112,7 @@ impl Modify for BearerToken {
         (path = "/api/v1", api = partners::Doc),
         (path = "/api/v1", api = warehouses::Doc),
         (path = "/api/v1", api = inventory::Doc),
+        (path = "/api/v1", api = users::Doc),
         (path = "/api/v1", api = admin::Doc),
     ),
     tags(
@@ -91,6 +120,7 @@ impl Modify for BearerToken {
         (name = "partners", description = "店铺, 供应商, 客户"),
         (name = "warehouses", description = "仓库 and 库位"),
         (name = "inventory", description = "库存: documents, ledger, balances, reservations"),
+        (name = "users", description = "用户与角色, 我的账号: users, passwords, API tokens"),
         (name = "admin", description = "check, audit log, counts, import, export"),
     )
 )]

@@ -1,15 +1,17 @@
 //! 店铺, 供应商, 客户 endpoints.
 
+use axum::Json;
 use axum::extract::{Path, State};
 use axum::http::StatusCode;
-use axum::routing::get;
-use axum::{Json, Router};
+use jxc_core::permissions::Action;
+
+use crate::guard::Routes;
 use jxc_core::ids::ShopId;
 use jxc_core::paging::Page;
 use jxc_core::partners::{Partner, PartnerInput, PartnerKind, Shop, ShopInput};
 use utoipa::OpenApi;
 
-use super::{ListQuery, actor};
+use super::{ListQuery, Me};
 use crate::AppState;
 use crate::error::{ApiResult, ErrorBody};
 use crate::extract::{ApiJson, ApiQuery};
@@ -31,14 +33,21 @@ use crate::extract::{ApiJson, ApiQuery};
 ))]
 pub struct Doc;
 
-pub fn routes() -> Router<AppState> {
-    Router::new()
-        .route("/suppliers", get(list_suppliers).post(create_supplier))
-        .route("/suppliers/{id}", get(get_supplier).patch(update_supplier))
-        .route("/customers", get(list_customers).post(create_customer))
-        .route("/customers/{id}", get(get_customer).patch(update_customer))
-        .route("/shops", get(list_shops).post(create_shop))
-        .route("/shops/{id}", get(get_shop).patch(update_shop))
+pub fn routes() -> Routes {
+    use Action::{PartnersEdit, PartnersView, ShopsEdit};
+    super::routes_of()
+        .get("/suppliers", PartnersView, list_suppliers)
+        .post("/suppliers", PartnersEdit, create_supplier)
+        .get("/suppliers/{id}", PartnersView, get_supplier)
+        .patch("/suppliers/{id}", PartnersEdit, update_supplier)
+        .get("/customers", PartnersView, list_customers)
+        .post("/customers", PartnersEdit, create_customer)
+        .get("/customers/{id}", PartnersView, get_customer)
+        .patch("/customers/{id}", PartnersEdit, update_customer)
+        .get("/shops", PartnersView, list_shops)
+        .post("/shops", ShopsEdit, create_shop)
+        .get("/shops/{id}", PartnersView, get_shop)
+        .patch("/shops/{id}", ShopsEdit, update_shop)
 }
 
 async fn list(s: &AppState, kind: PartnerKind, q: &ListQuery) -> ApiResult<Json<Page<Partner>>> {
@@ -51,10 +60,11 @@ async fn create(
     s: &AppState,
     kind: PartnerKind,
     input: &PartnerInput,
+    me: &Me,
 ) -> ApiResult<(StatusCode, Json<Partner>)> {
     Ok((
         StatusCode::CREATED,
-        Json(s.app.create_partner(kind, input, &actor()).await?),
+        Json(s.app.create_partner(kind, input, &me.actor()).await?),
     ))
 }
 
@@ -71,9 +81,10 @@ async fn list_suppliers(
 #[utoipa::path(post, path = "/suppliers", tag = "partners", request_body = PartnerInput, responses((status = 201, body = Partner), (status = 422, body = ErrorBody), (status = 409, body = ErrorBody)))]
 async fn create_supplier(
     State(s): State<AppState>,
+    me: Me,
     ApiJson(input): ApiJson<PartnerInput>,
 ) -> ApiResult<(StatusCode, Json<Partner>)> {
-    create(&s, PartnerKind::Supplier, &input).await
+    create(&s, PartnerKind::Supplier, &input, &me).await
 }
 
 #[utoipa::path(get, path = "/suppliers/{id}", tag = "partners", params(("id" = i64, Path)), responses((status = 200, body = Partner), (status = 404, body = ErrorBody)))]
@@ -85,12 +96,13 @@ async fn get_supplier(State(s): State<AppState>, Path(id): Path<i64>) -> ApiResu
 #[utoipa::path(patch, path = "/suppliers/{id}", tag = "partners", params(("id" = i64, Path)), request_body = PartnerInput, responses((status = 200, body = Partner)))]
 async fn update_supplier(
     State(s): State<AppState>,
+    me: Me,
     Path(id): Path<i64>,
     ApiJson(input): ApiJson<PartnerInput>,
 ) -> ApiResult<Json<Partner>> {
     Ok(Json(
         s.app
-            .update_partner(PartnerKind::Supplier, id, &input, &actor())
+            .update_partner(PartnerKind::Supplier, id, &input, &me.actor())
             .await?,
     ))
 }
@@ -107,9 +119,10 @@ async fn list_customers(
 #[utoipa::path(post, path = "/customers", tag = "partners", request_body = PartnerInput, responses((status = 201, body = Partner), (status = 422, body = ErrorBody), (status = 409, body = ErrorBody)))]
 async fn create_customer(
     State(s): State<AppState>,
+    me: Me,
     ApiJson(input): ApiJson<PartnerInput>,
 ) -> ApiResult<(StatusCode, Json<Partner>)> {
-    create(&s, PartnerKind::Customer, &input).await
+    create(&s, PartnerKind::Customer, &input, &me).await
 }
 
 #[utoipa::path(get, path = "/customers/{id}", tag = "partners", params(("id" = i64, Path)), responses((status = 200, body = Partner), (status = 404, body = ErrorBody)))]
@@ -121,12 +134,13 @@ async fn get_customer(State(s): State<AppState>, Path(id): Path<i64>) -> ApiResu
 #[utoipa::path(patch, path = "/customers/{id}", tag = "partners", params(("id" = i64, Path)), request_body = PartnerInput, responses((status = 200, body = Partner)))]
 async fn update_customer(
     State(s): State<AppState>,
+    me: Me,
     Path(id): Path<i64>,
     ApiJson(input): ApiJson<PartnerInput>,
 ) -> ApiResult<Json<Partner>> {
     Ok(Json(
         s.app
-            .update_partner(PartnerKind::Customer, id, &input, &actor())
+            .update_partner(PartnerKind::Customer, id, &input, &me.actor())
             .await?,
     ))
 }
@@ -144,11 +158,12 @@ async fn list_shops(
 #[utoipa::path(post, path = "/shops", tag = "partners", request_body = ShopInput, responses((status = 201, body = Shop), (status = 422, body = ErrorBody), (status = 409, body = ErrorBody)))]
 async fn create_shop(
     State(s): State<AppState>,
+    me: Me,
     ApiJson(input): ApiJson<ShopInput>,
 ) -> ApiResult<(StatusCode, Json<Shop>)> {
     Ok((
         StatusCode::CREATED,
-        Json(s.app.create_shop(&input, &actor()).await?),
+        Json(s.app.create_shop(&input, &me.actor()).await?),
     ))
 }
 
@@ -161,8 +176,11 @@ async fn get_shop(State(s): State<AppState>, Path(id): Path<i64>) -> ApiResult<J
 #[utoipa::path(patch, path = "/shops/{id}", tag = "partners", params(("id" = i64, Path)), request_body = ShopInput, responses((status = 200, body = Shop)))]
 async fn update_shop(
     State(s): State<AppState>,
+    me: Me,
     Path(id): Path<i64>,
     ApiJson(input): ApiJson<ShopInput>,
 ) -> ApiResult<Json<Shop>> {
-    Ok(Json(s.app.update_shop(ShopId(id), &input, &actor()).await?))
+    Ok(Json(
+        s.app.update_shop(ShopId(id), &input, &me.actor()).await?,
+    ))
 }

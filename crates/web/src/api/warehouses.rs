@@ -1,16 +1,18 @@
 //! 仓库 and 库位 endpoints.
 
+use axum::Json;
 use axum::extract::{Path, State};
 use axum::http::StatusCode;
-use axum::routing::get;
-use axum::{Json, Router};
+use jxc_core::permissions::Action;
+
+use crate::guard::Routes;
 use jxc_core::ids::{LocationId, WarehouseId};
 use jxc_core::paging::Page;
 use jxc_core::warehouses::{Location, LocationInput, Warehouse, WarehouseInput};
 use serde::Deserialize;
 use utoipa::{IntoParams, OpenApi};
 
-use super::{ListQuery, actor};
+use super::{ListQuery, Me};
 use crate::AppState;
 use crate::error::{ApiResult, ErrorBody};
 use crate::extract::{ApiJson, ApiQuery};
@@ -28,15 +30,17 @@ use crate::extract::{ApiJson, ApiQuery};
 ))]
 pub struct Doc;
 
-pub fn routes() -> Router<AppState> {
-    Router::new()
-        .route("/warehouses", get(list_warehouses).post(create_warehouse))
-        .route(
-            "/warehouses/{id}",
-            get(get_warehouse).patch(update_warehouse),
-        )
-        .route("/locations", get(list_locations).post(create_location))
-        .route("/locations/{id}", get(get_location).patch(update_location))
+pub fn routes() -> Routes {
+    use Action::{WarehousesEdit, WarehousesView};
+    super::routes_of()
+        .get("/warehouses", WarehousesView, list_warehouses)
+        .post("/warehouses", WarehousesEdit, create_warehouse)
+        .get("/warehouses/{id}", WarehousesView, get_warehouse)
+        .patch("/warehouses/{id}", WarehousesEdit, update_warehouse)
+        .get("/locations", WarehousesView, list_locations)
+        .post("/locations", WarehousesEdit, create_location)
+        .get("/locations/{id}", WarehousesView, get_location)
+        .patch("/locations/{id}", WarehousesEdit, update_location)
 }
 
 /// List warehouses (仓库).
@@ -52,11 +56,12 @@ async fn list_warehouses(
 #[utoipa::path(post, path = "/warehouses", tag = "warehouses", request_body = WarehouseInput, responses((status = 201, body = Warehouse), (status = 422, body = ErrorBody), (status = 409, body = ErrorBody)))]
 async fn create_warehouse(
     State(s): State<AppState>,
+    me: Me,
     ApiJson(input): ApiJson<WarehouseInput>,
 ) -> ApiResult<(StatusCode, Json<Warehouse>)> {
     Ok((
         StatusCode::CREATED,
-        Json(s.app.create_warehouse(&input, &actor()).await?),
+        Json(s.app.create_warehouse(&input, &me.actor()).await?),
     ))
 }
 
@@ -72,12 +77,13 @@ async fn get_warehouse(
 #[utoipa::path(patch, path = "/warehouses/{id}", tag = "warehouses", params(("id" = i64, Path)), request_body = WarehouseInput, responses((status = 200, body = Warehouse)))]
 async fn update_warehouse(
     State(s): State<AppState>,
+    me: Me,
     Path(id): Path<i64>,
     ApiJson(input): ApiJson<WarehouseInput>,
 ) -> ApiResult<Json<Warehouse>> {
     Ok(Json(
         s.app
-            .update_warehouse(WarehouseId(id), &input, &actor())
+            .update_warehouse(WarehouseId(id), &input, &me.actor())
             .await?,
     ))
 }
@@ -107,11 +113,12 @@ async fn list_locations(
 #[utoipa::path(post, path = "/locations", tag = "warehouses", request_body = LocationInput, responses((status = 201, body = Location), (status = 422, body = ErrorBody), (status = 409, body = ErrorBody)))]
 async fn create_location(
     State(s): State<AppState>,
+    me: Me,
     ApiJson(input): ApiJson<LocationInput>,
 ) -> ApiResult<(StatusCode, Json<Location>)> {
     Ok((
         StatusCode::CREATED,
-        Json(s.app.create_location(&input, &actor()).await?),
+        Json(s.app.create_location(&input, &me.actor()).await?),
     ))
 }
 
@@ -124,12 +131,13 @@ async fn get_location(State(s): State<AppState>, Path(id): Path<i64>) -> ApiResu
 #[utoipa::path(patch, path = "/locations/{id}", tag = "warehouses", params(("id" = i64, Path)), request_body = LocationInput, responses((status = 200, body = Location)))]
 async fn update_location(
     State(s): State<AppState>,
+    me: Me,
     Path(id): Path<i64>,
     ApiJson(input): ApiJson<LocationInput>,
 ) -> ApiResult<Json<Location>> {
     Ok(Json(
         s.app
-            .update_location(LocationId(id), &input, &actor())
+            .update_location(LocationId(id), &input, &me.actor())
             .await?,
     ))
 }

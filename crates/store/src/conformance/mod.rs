@@ -21,6 +21,9 @@ use jxc_core::warehouses::{LocationInput, NewLocation, NewWarehouse, WarehouseIn
 
 use crate::*;
 
+mod users;
+pub use users::*;
+
 pub type Shared = Arc<dyn Store>;
 
 /// Generates one `#[tokio::test]` per conformance case for a backend.
@@ -43,6 +46,9 @@ macro_rules! conformance_tests {
             sixteen_concurrent_reservations_never_oversell,
             every_change_is_in_the_audit_log,
             filters_with_sql_metacharacters_are_harmless,
+            users_have_unique_login_names_without_regard_to_case,
+            sessions_expire_and_end_with_a_new_password_or_a_disabled_user,
+            api_tokens_are_found_by_hash_until_revoked,
         );
     };
     (@each $factory:expr; $($name:ident),* $(,)?) => {$(

@@ -1,0 +1,128 @@
+//! 权限: the one table of what each role may do. The API and the pages both ask
+//! [`allowed`]; every route names the [`Action`] it performs (see `jxc-web`'s route table),
+//! and a test walks every route with every role.
+//!
+//! Adding an action means adding it to the `match` in [`roles_for`]: the compiler refuses
+//! an action without a rule.
+
+use serde::Serialize;
+
+use crate::users::Role;
+use crate::users::Role::*;
+
+/// What a request does. Named `<area><verb>`, after the business modules.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
+#[serde(rename_all = "snake_case")]
+pub enum Action {
+    /// 工作台 and one's own account (password, API tokens): everyone signed in.
+    Dashboard,
+    /// 商品, 组合装, 平台商品匹配: see.
+    CatalogView,
+    /// 商品: create, edit, deactivate, import.
+    CatalogEdit,
+    /// 供应商, 客户, 店铺: see.
+    PartnersView,
+    /// 供应商, 客户: create, edit.
+    PartnersEdit,
+    /// 店铺 (with platform credentials): create, edit.
+    ShopsEdit,
+    /// 仓库, 库位: see.
+    WarehousesView,
+    /// 仓库, 库位: create, edit.
+    WarehousesEdit,
+    /// 库存余额, 库存流水, 单据, 占用: see.
+    StockView,
+    /// 入库, 出库, 调整, 移库, 期初导入: post stock documents.
+    StockPost,
+    /// 占用 / 释放: reserve and release stock.
+    StockReserve,
+    /// 操作日志 and `jxc check`.
+    AuditView,
+    /// 用户与角色.
+    UsersManage,
+}
+
+impl Action {
+    pub const ALL: [Action; 13] = [
+        Action::Dashboard,
+        Action::CatalogView,
+        Action::CatalogEdit,
+        Action::PartnersView,
+        Action::PartnersEdit,
+        Action::ShopsEdit,
+        Action::WarehousesView,
+        Action::WarehousesEdit,
+        Action::StockView,
+        Action::StockPost,
+        Action::StockReserve,
+        Action::AuditView,
+        Action::UsersManage,
+    ];
+}
+
+/// The roles that may perform `a`. Admin may do everything.
+pub fn roles_for(a: Action) -> &'static [Role] {
+    match a {
+        Action::Dashboard => &[Admin, Service, Warehouse, Purchasing, Finance, Viewer],
+        Action::CatalogView => &[Admin, Service, Warehouse, Purchasing, Finance, Viewer],
+        Action::CatalogEdit => &[Admin, Purchasing],
+        Action::PartnersView => &[Admin, Service, Warehouse, Purchasing, Finance, Viewer],
+        Action::PartnersEdit => &[Admin, Service, Purchasing, Finance],
+        Action::ShopsEdit => &[Admin],
+        Action::WarehousesView => &[Admin, Service, Warehouse, Purchasing, Finance, Viewer],
+        Action::WarehousesEdit => &[Admin, Warehouse],
+        Action::StockView => &[Admin, Service, Warehouse, Purchasing, Finance, Viewer],
+        Action::StockPost => &[Admin, Warehouse],
+        Action::StockReserve => &[Admin, Service, Warehouse],
+        Action::AuditView => &[Admin, Finance],
+        Action::UsersManage => &[Admin],
+    }
+}
+
+/// Whether a user holding `roles` may perform `a`.
+pub fn allowed(roles: &[Role], a: Action) -> bool {
+    let who = roles_for(a);
+    roles.iter().any(|r| who.contains(r))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn admin_may_do_everything() {
+        for a in Action::ALL {
+            assert!(allowed(&[Admin], a), "{a:?}");
+        }
+    }
+
+    #[test]
+    fn a_viewer_sees_but_changes_nothing() {
+        for a in Action::ALL {
+            let is_view = matches!(
+                a,
+                Action::Dashboard
+                    | Action::CatalogView
+                    | Action::PartnersView
+                    | Action::WarehousesView
+                    | Action::StockView
+            );
+            assert_eq!(allowed(&[Viewer], a), is_view, "{a:?}");
+        }
+    }
+
+    #[test]
+    fn a_warehouse_worker_posts_stock_but_cannot_manage_users_or_edit_the_catalog() {
+        assert!(allowed(&[Warehouse], Action::StockPost));
+        assert!(!allowed(&[Warehouse], Action::UsersManage));
+        assert!(!allowed(&[Warehouse], Action::CatalogEdit));
+    }
+
+    #[test]
+    fn roles_add_up() {
+        assert!(!allowed(&[Service], Action::CatalogEdit));
+        assert!(allowed(&[Service, Purchasing], Action::CatalogEdit));
+        assert!(!allowed(&[], Action::Dashboard));
+    }
+}

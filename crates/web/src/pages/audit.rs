@@ -1,0 +1,7 @@
+//! (being built)
+
+use crate::guard::{Routes, Surface};
+
+pub fn routes() -> Routes {
+    Routes::new(Surface::Page, "")
+}
