@@ -209,6 +209,8 @@ impl App {
         let cookie = random_hex(32)?;
         let csrf = random_hex(32)?;
         let now = now_ms();
+        // Sessions that ran out are removed as people sign in (indexed; usually none).
+        self.store.purge_sessions(now).await?;
         self.store
             .create_session(&NewSession {
                 id_hash: sha256_hex(&cookie),

@@ -9,7 +9,8 @@ use jxc_core::inventory::DocumentKind;
 use jxc_core::inventory::posting::MoveKind;
 use jxc_core::money::Fen;
 use jxc_core::paging::{MAX_LIMIT, PageRequest};
-use jxc_store::{BalanceFilter, MoveFilter, SkuFilter};
+use jxc_core::warehouses::Warehouse;
+use jxc_store::{BalanceFilter, ListFilter, MoveFilter, SkuFilter, SummaryBy, SummaryFilter};
 use rust_xlsxwriter::{Format, Workbook, Worksheet, XlsxError};
 
 use crate::imports::SKU_COLUMNS;
@@ -177,6 +178,17 @@ pub fn shanghai_time(at: DateTime<Utc>) -> String {
     }
 }
 
+/// 自营仓, 第三方仓, 海外仓, 门店 (words `WarehouseKind::parse` reads back).
+pub fn warehouse_kind_label(k: jxc_core::warehouses::WarehouseKind) -> &'static str {
+    use jxc_core::warehouses::WarehouseKind as K;
+    match k {
+        K::Own => "自营仓",
+        K::ThirdParty => "第三方仓",
+        K::Overseas => "海外仓",
+        K::Store => "门店",
+    }
+}
+
 fn move_type(doc: DocumentKind, kind: MoveKind) -> String {
     match kind {
         MoveKind::Revalue => format!("{}(成本差异)", doc.label_zh()),
@@ -230,6 +242,77 @@ impl App {
             })
             .collect();
         workbook("库存", &columns, rows)
+    }
+
+    /// 库存余额 按商品 (one row per SKU) or 按仓库 (one row per SKU × warehouse) as .xlsx.
+    pub async fn export_stock_summary(&self, filter: &SummaryFilter) -> Result<Vec<u8>> {
+        let rows = all_pages!(page => self.store.stock_summary(filter, &page));
+        let by_warehouse = filter.by == SummaryBy::SkuWarehouse;
+        let mut columns = vec![("商家编码", 22), ("商品名称", 36)];
+        if by_warehouse {
+            columns.extend([("仓库", 12), ("仓库名称", 20)]);
+        }
+        columns.extend([("在库", 10), ("占用", 10), ("可用", 10), ("库存金额", 14)]);
+        let rows = rows
+            .into_iter()
+            .map(|r| {
+                let mut cells = vec![Cell::text(&r.sku_code), Cell::text(&r.sku_name)];
+                if by_warehouse {
+                    cells.push(Cell::text(&r.warehouse_code));
+                    cells.push(Cell::text(&r.warehouse_name));
+                }
+                cells.extend([
+                    Cell::Int(r.on_hand),
+                    Cell::Int(r.reserved),
+                    Cell::Int(r.available),
+                    Cell::Money(r.value),
+                ]);
+                cells
+            })
+            .collect();
+        workbook("库存", &columns, rows)
+    }
+
+    /// 仓库 as .xlsx: the warehouses `keep` says yes to (a user's warehouse limit).
+    pub async fn export_warehouses(
+        &self,
+        filter: &ListFilter,
+        keep: impl Fn(&Warehouse) -> bool,
+    ) -> Result<Vec<u8>> {
+        let warehouses: Vec<Warehouse> =
+            all_pages!(page => self.store.list_warehouses(filter, &page));
+        let columns = [
+            ("仓库编码", 14),
+            ("仓库名称", 24),
+            ("类型", 10),
+            ("省", 10),
+            ("市", 10),
+            ("区", 10),
+            ("地址", 36),
+            ("优先级", 8),
+            ("日产能", 10),
+            ("启用", 6),
+        ];
+        let rows = warehouses
+            .iter()
+            .filter(|w| keep(w))
+            .map(|w| {
+                let f = &w.fields;
+                vec![
+                    Cell::text(&f.code),
+                    Cell::text(&f.name),
+                    Cell::text(warehouse_kind_label(f.kind)),
+                    Cell::text(&f.province),
+                    Cell::text(&f.city),
+                    Cell::text(&f.district),
+                    Cell::text(&f.address),
+                    Cell::Int(f.priority),
+                    Cell::Int(f.daily_capacity),
+                    yes_no(f.active),
+                ]
+            })
+            .collect();
+        workbook("仓库", &columns, rows)
     }
 
     /// 库存流水 as .xlsx: one row per ledger row, oldest first.

@@ -3,7 +3,12 @@
 use jxc_core::ids::{DocumentId, LocationId, LotId, ReservationId, SkuId, WarehouseId};
 use jxc_core::inventory::check::{Difference, compare};
 use jxc_core::inventory::{Document, DocumentInput, DocumentKind, ReserveRequest};
-use jxc_store::{Actor, PostedDocument, Reservation, ReservationRequest};
+use jxc_core::paging::{Page, PageRequest};
+use jxc_core::users::User;
+use jxc_store::{
+    Actor, BalanceFilter, BalanceRow, MoveFilter, MoveRow, PostedDocument, Reservation,
+    ReservationRequest, SummaryFilter, SummaryRow,
+};
 use serde::{Deserialize, Serialize};
 
 use crate::{App, Error, Result};
@@ -39,7 +44,54 @@ impl CheckReport {
     }
 }
 
+/// A user limited to some warehouses (`warehouse_ids`) may neither see nor change stock
+/// in the others: [`Error::Forbidden`] for any other warehouse.
+pub fn require_warehouse(user: &User, w: WarehouseId) -> Result<()> {
+    if user.sees_warehouse(w) {
+        Ok(())
+    } else {
+        Err(Error::Forbidden(format!(
+            "仓库 {w} 不在你的仓库范围内 / warehouse {w} is not one of your warehouses"
+        )))
+    }
+}
+
+/// The warehouses a list may show to `user`: an asked-for warehouse must be one of theirs
+/// (else [`Error::Forbidden`]); the limit itself goes into the filter (empty = all).
+pub fn warehouse_scope(
+    user: &User,
+    asked: Option<WarehouseId>,
+) -> Result<(Option<WarehouseId>, Vec<WarehouseId>)> {
+    if let Some(w) = asked {
+        require_warehouse(user, w)?;
+    }
+    Ok((asked, user.fields.warehouse_ids.clone()))
+}
+
 impl App {
+    /// Balances summed per SKU or per SKU × warehouse (库存余额 按商品 / 按仓库).
+    pub async fn stock_summary(
+        &self,
+        filter: &SummaryFilter,
+        page: &PageRequest,
+    ) -> Result<Page<SummaryRow>> {
+        Ok(self.store.stock_summary(filter, page).await?)
+    }
+
+    /// Balances per SKU × warehouse × location × lot (按库位).
+    pub async fn balances(
+        &self,
+        filter: &BalanceFilter,
+        page: &PageRequest,
+    ) -> Result<Page<BalanceRow>> {
+        Ok(self.store.list_balances(filter, page).await?)
+    }
+
+    /// The ledger (库存流水).
+    pub async fn moves(&self, filter: &MoveFilter, page: &PageRequest) -> Result<Page<MoveRow>> {
+        Ok(self.store.list_moves(filter, page).await?)
+    }
+
     /// Posts one stock document of `kind` (期初, 入库, 出库, 调整, 移库).
     pub async fn post_document(
         &self,

@@ -467,6 +467,14 @@ impl jxc_store::InventoryStore for SqlStore {
         super::inventory_lists::list_moves(&mut *self.read.acquire().await.db()?, f, page).await
     }
 
+    async fn stock_summary(
+        &self,
+        f: &jxc_store::SummaryFilter,
+        page: &jxc_core::paging::PageRequest,
+    ) -> Result<jxc_core::paging::Page<jxc_store::SummaryRow>> {
+        super::inventory_lists::stock_summary(&mut *self.read.acquire().await.db()?, f, page).await
+    }
+
     async fn list_reservations(
         &self,
         f: &jxc_store::ReservationFilter,

@@ -26,6 +26,26 @@ fn doc_kind(s: &str) -> Result<DocumentKind> {
     DocumentKind::parse(s).ok_or_else(|| StoreError::Database(format!("unknown document kind {s}")))
 }
 
+/// ` AND col IN (…)` for a user's warehouse limit; nothing when the limit is empty (all).
+fn push_warehouses(sql: &mut Sql, col: &str, ids: &[WarehouseId]) {
+    if !ids.is_empty() {
+        sql.push(" AND ");
+        push_in(sql, col, ids.iter().map(|w| Val::I(w.0)));
+    }
+}
+
+/// ` AND (SKU code or name contains q)`, on the SKU table joined as `s`.
+fn push_sku_text(sql: &mut Sql, q: Option<&str>) {
+    if let Some(q) = q.filter(|q| !q.trim().is_empty()) {
+        let p = like_pattern(q);
+        sql.push(" AND (LOWER(s.code) LIKE ")
+            .bind(p.clone())
+            .push(" ESCAPE '\\' OR LOWER(s.name) LIKE ")
+            .bind(p)
+            .push(" ESCAPE '\\')");
+    }
+}
+
 pub(crate) async fn list_balances(
     c: &mut Conn,
     f: &BalanceFilter,
@@ -43,20 +63,14 @@ pub(crate) async fn list_balances(
     if let Some(v) = f.warehouse_id {
         sql.push(" AND b.warehouse_id = ").bind(v.0);
     }
+    push_warehouses(&mut sql, "b.warehouse_id", &f.warehouse_ids);
     if let Some(v) = f.location_id {
         sql.push(" AND b.location_id = ").bind(v.0);
     }
     if let Some(v) = f.lot_id {
         sql.push(" AND b.lot_id = ").bind(v.0);
     }
-    if let Some(q) = f.q.as_deref().filter(|q| !q.trim().is_empty()) {
-        let p = like_pattern(q);
-        sql.push(" AND (LOWER(s.code) LIKE ")
-            .bind(p.clone())
-            .push(" ESCAPE '\\' OR LOWER(s.name) LIKE ")
-            .bind(p)
-            .push(" ESCAPE '\\')");
-    }
+    push_sku_text(&mut sql, f.q.as_deref());
     if f.nonzero {
         sql.push(" AND (b.on_hand <> 0 OR b.reserved <> 0 OR b.value <> 0)");
     }
@@ -138,9 +152,11 @@ pub(crate) async fn list_moves(
     if let Some(v) = f.sku_id {
         sql.push(" AND m.sku_id = ").bind(v.0);
     }
+    push_sku_text(&mut sql, f.q.as_deref());
     if let Some(v) = f.warehouse_id {
         sql.push(" AND m.warehouse_id = ").bind(v.0);
     }
+    push_warehouses(&mut sql, "m.warehouse_id", &f.warehouse_ids);
     if let Some(v) = f.location_id {
         sql.push(" AND m.location_id = ").bind(v.0);
     }
@@ -166,6 +182,124 @@ pub(crate) async fn list_moves(
     Ok(Page::from_rows(items, page.limit, |m| Cursor {
         key: String::new(),
         id: m.id.0,
+    }))
+}
+
+/// Balances summed per SKU or per SKU × warehouse. Keyset on (SKU code, SKU id) by SKU and
+/// on (SKU code, warehouse id) by SKU × warehouse: SKU codes are unique, so both orders
+/// are total.
+pub(crate) async fn stock_summary(
+    c: &mut Conn,
+    f: &SummaryFilter,
+    page: &PageRequest,
+) -> Result<Page<SummaryRow>> {
+    let by_warehouse = f.by == SummaryBy::SkuWarehouse;
+    let low = f.available_at_most;
+    let mut sql = if by_warehouse {
+        Sql::new(
+            "SELECT s.id AS sku_id, s.code AS sku_code, s.name AS sku_name, w.id AS warehouse_id, \
+             w.code AS warehouse_code, w.name AS warehouse_name, \
+             CAST(SUM(b.on_hand) AS BIGINT) AS on_hand, CAST(SUM(b.reserved) AS BIGINT) AS reserved, \
+             CAST(SUM(b.value) AS BIGINT) AS value \
+             FROM stock_balances b JOIN skus s ON s.id = b.sku_id JOIN warehouses w ON w.id = b.warehouse_id \
+             WHERE 1 = 1",
+        )
+    } else if low.is_some() {
+        // Every active stock SKU, with or without balances in the warehouses asked for.
+        let mut sql = Sql::new(
+            "SELECT s.id AS sku_id, s.code AS sku_code, s.name AS sku_name, \
+             CAST(COALESCE(SUM(b.on_hand), 0) AS BIGINT) AS on_hand, \
+             CAST(COALESCE(SUM(b.reserved), 0) AS BIGINT) AS reserved, \
+             CAST(COALESCE(SUM(b.value), 0) AS BIGINT) AS value \
+             FROM skus s LEFT JOIN stock_balances b ON b.sku_id = s.id",
+        );
+        if let Some(v) = f.warehouse_id {
+            sql.push(" AND b.warehouse_id = ").bind(v.0);
+        }
+        push_warehouses(&mut sql, "b.warehouse_id", &f.warehouse_ids);
+        sql.push(" WHERE s.active = ")
+            .bind(true)
+            .push(" AND s.is_bundle = ")
+            .bind(false);
+        sql
+    } else {
+        Sql::new(
+            "SELECT s.id AS sku_id, s.code AS sku_code, s.name AS sku_name, \
+             CAST(SUM(b.on_hand) AS BIGINT) AS on_hand, CAST(SUM(b.reserved) AS BIGINT) AS reserved, \
+             CAST(SUM(b.value) AS BIGINT) AS value \
+             FROM stock_balances b JOIN skus s ON s.id = b.sku_id WHERE 1 = 1",
+        )
+    };
+    if by_warehouse || low.is_none() {
+        if let Some(v) = f.warehouse_id {
+            sql.push(" AND b.warehouse_id = ").bind(v.0);
+        }
+        push_warehouses(&mut sql, "b.warehouse_id", &f.warehouse_ids);
+        if low.is_none() {
+            sql.push(" AND (b.on_hand <> 0 OR b.reserved <> 0 OR b.value <> 0)");
+        }
+    }
+    if let Some(v) = f.sku_id {
+        sql.push(" AND s.id = ").bind(v.0);
+    }
+    push_sku_text(&mut sql, f.q.as_deref());
+    let id_col = if by_warehouse { "w.id" } else { "s.id" };
+    let (cmp, dir) = if page.desc {
+        ("<", "DESC")
+    } else {
+        (">", "ASC")
+    };
+    if let Some(after) = &page.after {
+        sql.push(&format!(" AND (s.code, {id_col}) {cmp} ("))
+            .bind(after.key.clone())
+            .push(", ")
+            .bind(after.id)
+            .push(")");
+    }
+    if by_warehouse {
+        sql.push(" GROUP BY s.id, s.code, s.name, w.id, w.code, w.name");
+    } else {
+        sql.push(" GROUP BY s.id, s.code, s.name");
+    }
+    if let Some(n) = low {
+        sql.push(" HAVING COALESCE(SUM(b.on_hand - b.reserved), 0) <= ")
+            .bind(n);
+    }
+    sql.push(&format!(" ORDER BY s.code {dir}, {id_col} {dir} LIMIT "))
+        .bind(page.limit as i64 + 1);
+    let rows = sql.fetch_all(c).await?;
+    let mut items = Vec::with_capacity(rows.len());
+    for r in &rows {
+        let on_hand: i64 = col(r, "on_hand")?;
+        let reserved: i64 = col(r, "reserved")?;
+        let (warehouse_id, warehouse_code, warehouse_name) = if by_warehouse {
+            (
+                Some(WarehouseId(col(r, "warehouse_id")?)),
+                col(r, "warehouse_code")?,
+                col(r, "warehouse_name")?,
+            )
+        } else {
+            (None, String::new(), String::new())
+        };
+        items.push(SummaryRow {
+            sku_id: SkuId(col(r, "sku_id")?),
+            sku_code: col(r, "sku_code")?,
+            sku_name: col(r, "sku_name")?,
+            warehouse_id,
+            warehouse_code,
+            warehouse_name,
+            on_hand,
+            reserved,
+            available: on_hand - reserved,
+            value: Fen(col(r, "value")?),
+        });
+    }
+    Ok(Page::from_rows(items, page.limit, |r| Cursor {
+        key: r.sku_code.clone(),
+        id: match r.warehouse_id {
+            Some(w) => w.0,
+            None => r.sku_id.0,
+        },
     }))
 }
 
@@ -218,6 +352,7 @@ pub(crate) async fn list_documents(
     if let Some(v) = f.warehouse_id {
         sql.push(" AND warehouse_id = ").bind(v.0);
     }
+    push_warehouses(&mut sql, "warehouse_id", &f.warehouse_ids);
     if let Some(v) = &f.reference {
         sql.push(" AND reference = ").bind(v.as_str());
     }
@@ -275,12 +410,16 @@ pub(crate) async fn list_reservations(
     page: &PageRequest,
 ) -> Result<Page<Reservation>> {
     let mut sql = Sql::new("SELECT * FROM reservations WHERE 1 = 1");
+    if let Some(v) = f.id {
+        sql.push(" AND id = ").bind(v.0);
+    }
     if let Some(v) = f.sku_id {
         sql.push(" AND sku_id = ").bind(v.0);
     }
     if let Some(v) = f.warehouse_id {
         sql.push(" AND warehouse_id = ").bind(v.0);
     }
+    push_warehouses(&mut sql, "warehouse_id", &f.warehouse_ids);
     if let Some(v) = f.status {
         sql.push(" AND status = ").bind(v.as_str());
     }

@@ -165,6 +165,13 @@ pub trait InventoryStore: Send + Sync {
         page: &PageRequest,
     ) -> Result<Page<BalanceRow>>;
     async fn list_moves(&self, filter: &MoveFilter, page: &PageRequest) -> Result<Page<MoveRow>>;
+    /// Balances summed per SKU or per SKU × warehouse (库存余额 按商品 / 按仓库), with
+    /// the low-stock filter; see [`SummaryFilter`].
+    async fn stock_summary(
+        &self,
+        filter: &SummaryFilter,
+        page: &PageRequest,
+    ) -> Result<Page<SummaryRow>>;
     async fn list_reservations(
         &self,
         filter: &ReservationFilter,

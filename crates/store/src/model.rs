@@ -124,8 +124,11 @@ pub struct Reservation {
 
 #[derive(Debug, Clone, Default)]
 pub struct ReservationFilter {
+    pub id: Option<ReservationId>,
     pub sku_id: Option<SkuId>,
     pub warehouse_id: Option<WarehouseId>,
+    /// Only these warehouses (a user's warehouse limit); empty means all.
+    pub warehouse_ids: Vec<WarehouseId>,
     pub status: Option<ReservationStatus>,
     pub source_ref: Option<String>,
 }
@@ -157,6 +160,8 @@ pub struct DocumentSummary {
 pub struct DocumentFilter {
     pub kind: Option<DocumentKind>,
     pub warehouse_id: Option<WarehouseId>,
+    /// Only these warehouses (a user's warehouse limit); empty means all.
+    pub warehouse_ids: Vec<WarehouseId>,
     pub reference: Option<String>,
 }
 
@@ -188,7 +193,11 @@ pub struct MoveRow {
 #[derive(Debug, Clone, Default)]
 pub struct MoveFilter {
     pub sku_id: Option<SkuId>,
+    /// SKU code or name contains.
+    pub q: Option<String>,
     pub warehouse_id: Option<WarehouseId>,
+    /// Only these warehouses (a user's warehouse limit); empty means all.
+    pub warehouse_ids: Vec<WarehouseId>,
     pub location_id: Option<LocationId>,
     pub document_id: Option<DocumentId>,
     pub doc_kind: Option<DocumentKind>,
@@ -224,6 +233,8 @@ pub struct BalanceRow {
 pub struct BalanceFilter {
     pub sku_id: Option<SkuId>,
     pub warehouse_id: Option<WarehouseId>,
+    /// Only these warehouses (a user's warehouse limit); empty means all.
+    pub warehouse_ids: Vec<WarehouseId>,
     pub location_id: Option<LocationId>,
     pub lot_id: Option<LotId>,
     /// SKU code or name contains.
@@ -232,6 +243,54 @@ pub struct BalanceFilter {
     pub nonzero: bool,
     /// `code` sorts by SKU code; `id` by balance id.
     pub sort: Sort,
+}
+
+/// How the stock summary groups balances.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Serialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
+#[serde(rename_all = "snake_case")]
+pub enum SummaryBy {
+    /// One row per SKU (按商品), summed over the warehouses of the filter.
+    #[default]
+    Sku,
+    /// One row per SKU × warehouse (按仓库).
+    SkuWarehouse,
+}
+
+/// A filter of the stock summary. Rows come in SKU-code order (then SKU id, or warehouse
+/// id in the SKU × warehouse view), paged by keyset.
+#[derive(Debug, Clone, Default)]
+pub struct SummaryFilter {
+    pub by: SummaryBy,
+    pub sku_id: Option<SkuId>,
+    pub warehouse_id: Option<WarehouseId>,
+    /// Only these warehouses (a user's warehouse limit); empty means all.
+    pub warehouse_ids: Vec<WarehouseId>,
+    /// SKU code or name contains.
+    pub q: Option<String>,
+    /// Low stock: only rows with at most this available. By SKU this lists every active
+    /// stock SKU (not bundles, not inactive) at or under it, also SKUs with no stock at
+    /// all; by SKU × warehouse only the pairs that have balances. Without it, only rows
+    /// with something on hand, reserved or valued.
+    pub available_at_most: Option<i64>,
+}
+
+/// One row of the stock summary: a SKU (and a warehouse, by SKU × warehouse).
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
+pub struct SummaryRow {
+    pub sku_id: SkuId,
+    pub sku_code: String,
+    pub sku_name: String,
+    /// By SKU × warehouse only.
+    pub warehouse_id: Option<WarehouseId>,
+    pub warehouse_code: String,
+    pub warehouse_name: String,
+    pub on_hand: i64,
+    pub reserved: i64,
+    pub available: i64,
+    /// 分.
+    pub value: Fen,
 }
 
 #[derive(Debug, Clone, PartialEq, Eq, Serialize)]

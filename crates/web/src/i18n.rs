@@ -110,10 +110,23 @@ mod tests {
             concat!(env!("CARGO_MANIFEST_DIR"), "/templates"),
             concat!(env!("CARGO_MANIFEST_DIR"), "/src/pages"),
         ];
-        let mut missing = Vec::new();
-        for dir in dirs {
+        fn files(dir: &std::path::Path, out: &mut Vec<std::path::PathBuf>) {
             for entry in std::fs::read_dir(dir).unwrap() {
                 let path = entry.unwrap().path();
+                if path.is_dir() {
+                    files(&path, out);
+                } else {
+                    out.push(path);
+                }
+            }
+        }
+        let mut all = Vec::new();
+        for dir in dirs {
+            files(std::path::Path::new(dir), &mut all);
+        }
+        let mut missing = Vec::new();
+        {
+            for path in all {
                 let text = std::fs::read_to_string(&path).unwrap();
                 // Keys are used as t.get("key") in templates and tr("key") in page code.
                 for pat in ["t.get(\"", "tr(\""] {

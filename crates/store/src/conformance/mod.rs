@@ -49,6 +49,9 @@ macro_rules! conformance_tests {
             users_have_unique_login_names_without_regard_to_case,
             sessions_expire_and_end_with_a_new_password_or_a_disabled_user,
             api_tokens_are_found_by_hash_until_revoked,
+            the_stock_summary_sums_by_sku_and_by_warehouse_in_pages,
+            low_stock_lists_active_stock_skus_at_or_under_the_threshold_even_without_stock,
+            lists_keep_to_the_warehouses_a_user_is_limited_to,
         );
     };
     (@each $factory:expr; $($name:ident),* $(,)?) => {$(
@@ -1157,4 +1160,350 @@ pub async fn the_ledger_is_append_only_and_check_finds_a_tampered_balance(s: Sha
     let whats: Vec<&str> = diffs.iter().map(|d| d.what).collect();
     assert_eq!(whats, vec!["on_hand", "value"], "{diffs:?}");
     assert_eq!((diffs[0].expected, diffs[0].found), (5, 6));
+}
+
+/// Every page of the stock summary, walked `limit` rows at a time.
+pub async fn summary_pages(
+    s: &Shared,
+    f: &SummaryFilter,
+    limit: u32,
+    desc: bool,
+) -> Vec<SummaryRow> {
+    let mut out = Vec::new();
+    let mut req = PageRequest {
+        limit,
+        after: None,
+        desc,
+    };
+    loop {
+        let p = s.stock_summary(f, &req).await.unwrap();
+        assert!(p.items.len() <= limit as usize);
+        out.extend(p.items);
+        match p.next {
+            Some(n) => req.after = Some(jxc_core::paging::Cursor::decode(&n).unwrap()),
+            None => break,
+        }
+    }
+    out
+}
+
+pub async fn the_stock_summary_sums_by_sku_and_by_warehouse_in_pages(s: Shared) {
+    let sh = warehouse(&s, "SH").await;
+    let gz = warehouse(&s, "GZ").await;
+    let a = sku(&s, "SUM-A").await;
+    let b = sku(&s, "SUM-B").await;
+    let c = sku(&s, "SUM-C").await;
+    sku(&s, "SUM-NONE").await;
+    post(
+        &s,
+        DocumentKind::Receipt,
+        sh.wh,
+        vec![
+            line(a, sh.a, 10, Some(1250)),
+            line(a, sh.b, 2, Some(1250)),
+            line(b, sh.a, 3, Some(100)),
+        ],
+    )
+    .await
+    .unwrap();
+    post(
+        &s,
+        DocumentKind::Receipt,
+        gz.wh,
+        vec![line(a, gz.a, 5, Some(1000)), line(c, gz.a, 1, Some(7))],
+    )
+    .await
+    .unwrap();
+    reserve(&s, a, sh.wh, 4, "SO-1").await.unwrap();
+    // C is all issued: a zero balance is not listed.
+    post(&s, DocumentKind::Issue, gz.wh, vec![line(c, gz.a, 1, None)])
+        .await
+        .unwrap();
+
+    let by_sku = SummaryFilter::default();
+    let rows = summary_pages(&s, &by_sku, 1, false).await;
+    let codes: Vec<&str> = rows.iter().map(|r| r.sku_code.as_str()).collect();
+    assert_eq!(codes, vec!["SUM-A", "SUM-B"]);
+    let ra = &rows[0];
+    assert_eq!(
+        (ra.on_hand, ra.reserved, ra.available, ra.value),
+        (17, 4, 13, Fen(12 * 1250 + 5 * 1000))
+    );
+    assert_eq!(ra.warehouse_id, None);
+    assert_eq!((rows[1].on_hand, rows[1].value), (3, Fen(300)));
+    let back = summary_pages(&s, &by_sku, 1, true).await;
+    assert_eq!(
+        back.iter().map(|r| r.sku_code.as_str()).collect::<Vec<_>>(),
+        vec!["SUM-B", "SUM-A"]
+    );
+
+    let by_wh = SummaryFilter {
+        by: SummaryBy::SkuWarehouse,
+        ..Default::default()
+    };
+    let rows = summary_pages(&s, &by_wh, 1, false).await;
+    let got: Vec<(&str, &str, i64, i64, i64)> = rows
+        .iter()
+        .map(|r| {
+            (
+                r.sku_code.as_str(),
+                r.warehouse_code.as_str(),
+                r.on_hand,
+                r.available,
+                r.value.0,
+            )
+        })
+        .collect();
+    let (first, second) = if sh.wh.0 < gz.wh.0 {
+        (("SH", 12, 8, 15000), ("GZ", 5, 5, 5000))
+    } else {
+        (("GZ", 5, 5, 5000), ("SH", 12, 8, 15000))
+    };
+    assert_eq!(
+        got,
+        vec![
+            ("SUM-A", first.0, first.1, first.2, first.3),
+            ("SUM-A", second.0, second.1, second.2, second.3),
+            ("SUM-B", "SH", 3, 3, 300),
+        ]
+    );
+    assert_eq!(rows[0].warehouse_name, format!("{} 仓", first.0));
+
+    // Filters: one warehouse, one SKU, text.
+    let only_gz = SummaryFilter {
+        warehouse_id: Some(gz.wh),
+        ..Default::default()
+    };
+    let rows = summary_pages(&s, &only_gz, 10, false).await;
+    assert_eq!(rows.len(), 1);
+    assert_eq!((rows[0].sku_id, rows[0].on_hand), (a, 5));
+    let one = SummaryFilter {
+        by: SummaryBy::SkuWarehouse,
+        sku_id: Some(b),
+        ..Default::default()
+    };
+    assert_eq!(summary_pages(&s, &one, 10, false).await.len(), 1);
+    let text = SummaryFilter {
+        q: Some("sum-b".into()),
+        ..Default::default()
+    };
+    let rows = summary_pages(&s, &text, 10, false).await;
+    assert_eq!(rows.len(), 1);
+    assert_eq!(rows[0].sku_id, b);
+    for q in ["%", "_", "' OR 1=1 --"] {
+        let f = SummaryFilter {
+            q: Some(q.into()),
+            available_at_most: Some(1000),
+            ..Default::default()
+        };
+        assert!(summary_pages(&s, &f, 10, false).await.is_empty(), "{q}");
+    }
+}
+
+pub async fn low_stock_lists_active_stock_skus_at_or_under_the_threshold_even_without_stock(
+    s: Shared,
+) {
+    let sh = warehouse(&s, "SH").await;
+    let gz = warehouse(&s, "GZ").await;
+    let none = sku(&s, "LOW-NONE").await;
+    let three = sku(&s, "LOW-THREE").await;
+    let many = sku(&s, "LOW-MANY").await;
+    let held = sku(&s, "LOW-HELD").await;
+    let mut off = sku_input("LOW-OFF");
+    off.active = Some(false);
+    s.create_sku(&NewSku::parse(&off).unwrap(), &actor())
+        .await
+        .unwrap();
+    post(
+        &s,
+        DocumentKind::Receipt,
+        sh.wh,
+        vec![
+            line(three, sh.a, 3, Some(100)),
+            line(many, sh.a, 50, Some(100)),
+            line(held, sh.a, 20, Some(100)),
+        ],
+    )
+    .await
+    .unwrap();
+    post(
+        &s,
+        DocumentKind::Receipt,
+        gz.wh,
+        vec![line(three, gz.a, 40, Some(100))],
+    )
+    .await
+    .unwrap();
+    // 20 on hand, 16 reserved: 4 available is low.
+    reserve(&s, held, sh.wh, 16, "SO-9").await.unwrap();
+
+    let codes =
+        |rows: Vec<SummaryRow>| -> Vec<String> { rows.into_iter().map(|r| r.sku_code).collect() };
+    let low = SummaryFilter {
+        available_at_most: Some(5),
+        ..Default::default()
+    };
+    // Over every warehouse THREE has 43 available.
+    assert_eq!(
+        codes(summary_pages(&s, &low, 1, false).await),
+        vec!["LOW-HELD", "LOW-NONE"]
+    );
+    let rows = summary_pages(&s, &low, 10, false).await;
+    let held_row = rows.iter().find(|r| r.sku_id == held).unwrap();
+    assert_eq!(
+        (held_row.on_hand, held_row.reserved, held_row.available),
+        (20, 16, 4)
+    );
+    let none_row = rows.iter().find(|r| r.sku_id == none).unwrap();
+    assert_eq!((none_row.on_hand, none_row.value), (0, Fen(0)));
+    // In 上海 alone THREE has 3.
+    let low_sh = SummaryFilter {
+        warehouse_ids: vec![sh.wh],
+        ..low.clone()
+    };
+    assert_eq!(
+        codes(summary_pages(&s, &low_sh, 2, false).await),
+        vec!["LOW-HELD", "LOW-NONE", "LOW-THREE"]
+    );
+    let low_sh = SummaryFilter {
+        warehouse_id: Some(sh.wh),
+        ..low.clone()
+    };
+    assert_eq!(summary_pages(&s, &low_sh, 10, false).await.len(), 3);
+    // In 广州 alone everything but THREE is out of stock.
+    let low_gz = SummaryFilter {
+        warehouse_ids: vec![gz.wh],
+        ..low.clone()
+    };
+    assert_eq!(
+        codes(summary_pages(&s, &low_gz, 10, false).await),
+        vec!["LOW-HELD", "LOW-MANY", "LOW-NONE"]
+    );
+    // The count on the dashboard agrees with the list over every warehouse.
+    assert_eq!(s.low_stock_count(5).await.unwrap(), 2);
+}
+
+pub async fn lists_keep_to_the_warehouses_a_user_is_limited_to(s: Shared) {
+    let sh = warehouse(&s, "SH").await;
+    let gz = warehouse(&s, "GZ").await;
+    let bj = warehouse(&s, "BJ").await;
+    let x = sku(&s, "LIMIT-X").await;
+    for f in [&sh, &gz, &bj] {
+        post(
+            &s,
+            DocumentKind::Receipt,
+            f.wh,
+            vec![line(x, f.a, 10, Some(100))],
+        )
+        .await
+        .unwrap();
+        reserve(&s, x, f.wh, 1, "SO").await.unwrap();
+    }
+    let mine = vec![sh.wh, bj.wh];
+    let mut seen: Vec<WarehouseId> = s
+        .list_balances(
+            &BalanceFilter {
+                warehouse_ids: mine.clone(),
+                nonzero: true,
+                ..Default::default()
+            },
+            &page(100),
+        )
+        .await
+        .unwrap()
+        .items
+        .iter()
+        .map(|b| b.warehouse_id)
+        .collect();
+    seen.dedup();
+    seen.sort();
+    let mut want = mine.clone();
+    want.sort();
+    assert_eq!(seen, want);
+    // A warehouse asked for outside the limit shows nothing.
+    assert!(
+        s.list_balances(
+            &BalanceFilter {
+                warehouse_id: Some(gz.wh),
+                warehouse_ids: mine.clone(),
+                ..Default::default()
+            },
+            &page(100),
+        )
+        .await
+        .unwrap()
+        .items
+        .is_empty()
+    );
+    let moves = s
+        .list_moves(
+            &MoveFilter {
+                warehouse_ids: mine.clone(),
+                q: Some("limit-x".into()),
+                ..Default::default()
+            },
+            &page(100),
+        )
+        .await
+        .unwrap()
+        .items;
+    assert_eq!(moves.len(), 2);
+    assert!(moves.iter().all(|m| mine.contains(&m.warehouse_id)));
+    let nothing = MoveFilter {
+        q: Some("no such sku".into()),
+        ..Default::default()
+    };
+    assert!(
+        s.list_moves(&nothing, &page(10))
+            .await
+            .unwrap()
+            .items
+            .is_empty()
+    );
+    let docs = s
+        .list_documents(
+            &DocumentFilter {
+                warehouse_ids: vec![gz.wh],
+                ..Default::default()
+            },
+            &page(10),
+        )
+        .await
+        .unwrap()
+        .items;
+    assert_eq!(docs.len(), 1);
+    assert_eq!(docs[0].warehouse_id, gz.wh);
+    let res = s
+        .list_reservations(
+            &ReservationFilter {
+                warehouse_ids: mine.clone(),
+                ..Default::default()
+            },
+            &page(10),
+        )
+        .await
+        .unwrap()
+        .items;
+    assert_eq!(res.len(), 2);
+    let one = ReservationFilter {
+        id: Some(res[1].id),
+        ..Default::default()
+    };
+    let got = s.list_reservations(&one, &page(10)).await.unwrap().items;
+    assert_eq!(got, vec![res[1].clone()]);
+    let summary = SummaryFilter {
+        by: SummaryBy::SkuWarehouse,
+        warehouse_ids: mine.clone(),
+        ..Default::default()
+    };
+    assert_eq!(summary_pages(&s, &summary, 10, false).await.len(), 2);
+    let by_sku = SummaryFilter {
+        warehouse_ids: mine,
+        ..Default::default()
+    };
+    let rows = summary_pages(&s, &by_sku, 10, false).await;
+    assert_eq!(
+        (rows[0].on_hand, rows[0].reserved, rows[0].value),
+        (20, 2, Fen(2000))
+    );
 }

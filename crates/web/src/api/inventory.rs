@@ -7,7 +7,7 @@ use jxc_core::permissions::Action;
 
 use crate::guard::Routes;
 use chrono::{DateTime, Utc};
-use jxc_app::inventory::ReserveInput;
+use jxc_app::inventory::{ReserveInput, require_warehouse, warehouse_scope};
 use jxc_core::ids::*;
 use jxc_core::inventory::{DocumentInput, DocumentKind};
 use jxc_core::paging::{Page, PageRequest};
@@ -89,16 +89,25 @@ pub struct BalanceQuery {
 }
 
 impl BalanceQuery {
+    /// The filter with every warehouse (no user limit): for callers that add none.
     pub fn filter(&self, list: &ListQuery) -> ApiResult<BalanceFilter> {
         Ok(BalanceFilter {
             sku_id: self.sku_id.map(SkuId),
             warehouse_id: self.warehouse_id.map(WarehouseId),
+            warehouse_ids: Vec::new(),
             location_id: self.location_id.map(LocationId),
             lot_id: self.lot_id.map(LotId),
             q: list.q.clone(),
             nonzero: !self.include_zero.unwrap_or(false),
             sort: Sort::parse(list.sort.as_deref())?,
         })
+    }
+
+    /// The filter kept to the warehouses `me` may see; asking for another one is 403.
+    pub fn filter_for(&self, list: &ListQuery, me: &Me) -> ApiResult<BalanceFilter> {
+        let mut f = self.filter(list)?;
+        (f.warehouse_id, f.warehouse_ids) = warehouse_scope(&me.0.user, f.warehouse_id)?;
+        Ok(f)
     }
 }
 
@@ -107,21 +116,21 @@ impl BalanceQuery {
 #[utoipa::path(get, path = "/stock/balances", tag = "inventory", params(ListQuery, BalanceQuery), responses((status = 200, body = Page<BalanceRow>)))]
 async fn list_balances(
     State(s): State<AppState>,
+    me: Me,
     ApiQuery(q): ApiQuery<ListQuery>,
     ApiQuery(b): ApiQuery<BalanceQuery>,
 ) -> ApiResult<Json<Page<BalanceRow>>> {
     Ok(Json(
-        s.app
-            .store
-            .list_balances(&b.filter(&q)?, &q.page()?)
-            .await?,
+        s.app.balances(&b.filter_for(&q, &me)?, &q.page()?).await?,
     ))
 }
 
-/// Stock quantity and value per warehouse.
+/// Stock quantity and value per warehouse (the warehouses the user may see).
 #[utoipa::path(get, path = "/stock/totals", tag = "inventory", responses((status = 200, body = Vec<StockTotal>)))]
-async fn stock_totals(State(s): State<AppState>) -> ApiResult<Json<Vec<StockTotal>>> {
-    Ok(Json(s.app.store.stock_totals().await?))
+async fn stock_totals(State(s): State<AppState>, me: Me) -> ApiResult<Json<Vec<StockTotal>>> {
+    let mut totals = s.app.store.stock_totals().await?;
+    totals.retain(|t| me.0.user.sees_warehouse(t.warehouse_id));
+    Ok(Json(totals))
 }
 
 /// Ledger filters.
@@ -129,6 +138,8 @@ async fn stock_totals(State(s): State<AppState>) -> ApiResult<Json<Vec<StockTota
 #[into_params(parameter_in = Query)]
 pub struct MoveQuery {
     pub sku_id: Option<i64>,
+    /// SKU code or name contains.
+    pub q: Option<String>,
     pub warehouse_id: Option<i64>,
     pub location_id: Option<i64>,
     pub document_id: Option<i64>,
@@ -156,19 +167,24 @@ fn kind(s: Option<&str>) -> ApiResult<Option<DocumentKind>> {
 #[utoipa::path(get, path = "/stock/moves", tag = "inventory", params(PageQuery, MoveQuery), responses((status = 200, body = Page<MoveRow>)))]
 async fn list_moves(
     State(s): State<AppState>,
+    me: Me,
     ApiQuery(p): ApiQuery<PageQuery>,
     ApiQuery(m): ApiQuery<MoveQuery>,
 ) -> ApiResult<Json<Page<MoveRow>>> {
+    let (warehouse_id, warehouse_ids) =
+        warehouse_scope(&me.0.user, m.warehouse_id.map(WarehouseId))?;
     let f = MoveFilter {
         sku_id: m.sku_id.map(SkuId),
-        warehouse_id: m.warehouse_id.map(WarehouseId),
+        q: m.q,
+        warehouse_id,
+        warehouse_ids,
         location_id: m.location_id.map(LocationId),
         document_id: m.document_id.map(DocumentId),
         doc_kind: kind(m.kind.as_deref())?,
         from: m.from,
         to: m.to,
     };
-    Ok(Json(s.app.store.list_moves(&f, &p.page()?).await?))
+    Ok(Json(s.app.moves(&f, &p.page()?).await?))
 }
 
 /// Document filters.
@@ -184,12 +200,16 @@ pub struct DocumentQuery {
 #[utoipa::path(get, path = "/stock/documents", tag = "inventory", params(PageQuery, DocumentQuery), responses((status = 200, body = Page<DocumentSummary>)))]
 async fn list_documents(
     State(s): State<AppState>,
+    me: Me,
     ApiQuery(p): ApiQuery<PageQuery>,
     ApiQuery(d): ApiQuery<DocumentQuery>,
 ) -> ApiResult<Json<Page<DocumentSummary>>> {
+    let (warehouse_id, warehouse_ids) =
+        warehouse_scope(&me.0.user, d.warehouse_id.map(WarehouseId))?;
     let f = DocumentFilter {
         kind: kind(d.kind.as_deref())?,
-        warehouse_id: d.warehouse_id.map(WarehouseId),
+        warehouse_id,
+        warehouse_ids,
         reference: d.reference,
     };
     Ok(Json(s.app.store.list_documents(&f, &p.page()?).await?))
@@ -199,9 +219,12 @@ async fn list_documents(
 #[utoipa::path(get, path = "/stock/documents/{id}", tag = "inventory", params(("id" = i64, Path)), responses((status = 200, body = PostedDocument), (status = 404, body = ErrorBody)))]
 async fn get_document(
     State(s): State<AppState>,
+    me: Me,
     Path(id): Path<i64>,
 ) -> ApiResult<Json<PostedDocument>> {
-    Ok(Json(s.app.document(DocumentId(id)).await?))
+    let doc = s.app.document(DocumentId(id)).await?;
+    require_warehouse(&me.0.user, doc.summary.warehouse_id)?;
+    Ok(Json(doc))
 }
 
 /// Post a stock document: `opening` (期初), `receipt` (入库), `issue` (出库, may consume a
@@ -218,6 +241,7 @@ async fn post_document(
     ApiJson(input): ApiJson<DocumentInput>,
 ) -> ApiResult<(StatusCode, Json<PostedDocument>)> {
     let kind = kind(Some(&k))?.ok_or_else(|| ApiError::bad_request("kind"))?;
+    require_warehouse(&me.0.user, WarehouseId(input.warehouse_id))?;
     Ok((
         StatusCode::CREATED,
         Json(s.app.post_document(kind, &input, &me.actor()).await?),
@@ -239,6 +263,7 @@ pub struct ReservationQuery {
 #[utoipa::path(get, path = "/stock/reservations", tag = "inventory", params(PageQuery, ReservationQuery), responses((status = 200, body = Page<Reservation>)))]
 async fn list_reservations(
     State(s): State<AppState>,
+    me: Me,
     ApiQuery(p): ApiQuery<PageQuery>,
     ApiQuery(r): ApiQuery<ReservationQuery>,
 ) -> ApiResult<Json<Page<Reservation>>> {
@@ -254,9 +279,13 @@ async fn list_reservations(
             })
         })
         .transpose()?;
+    let (warehouse_id, warehouse_ids) =
+        warehouse_scope(&me.0.user, r.warehouse_id.map(WarehouseId))?;
     let f = ReservationFilter {
+        id: None,
         sku_id: r.sku_id.map(SkuId),
-        warehouse_id: r.warehouse_id.map(WarehouseId),
+        warehouse_id,
+        warehouse_ids,
         status,
         source_ref: r.source_ref,
     };
@@ -272,6 +301,7 @@ async fn reserve(
     me: Me,
     ApiJson(input): ApiJson<ReserveInput>,
 ) -> ApiResult<(StatusCode, Json<Vec<Reservation>>)> {
+    require_warehouse(&me.0.user, WarehouseId(input.warehouse_id))?;
     Ok((
         StatusCode::CREATED,
         Json(s.app.reserve(&input, &me.actor()).await?),
@@ -286,6 +316,20 @@ async fn release(
     me: Me,
     Path(id): Path<i64>,
 ) -> ApiResult<Json<Vec<Reservation>>> {
+    let found = s
+        .app
+        .store
+        .list_reservations(
+            &ReservationFilter {
+                id: Some(ReservationId(id)),
+                ..Default::default()
+            },
+            &PageRequest::default(),
+        )
+        .await?;
+    if let Some(r) = found.items.first() {
+        require_warehouse(&me.0.user, r.warehouse_id)?;
+    }
     Ok(Json(
         s.app.release(&[ReservationId(id)], &me.actor()).await?,
     ))

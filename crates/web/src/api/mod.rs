@@ -1,6 +1,6 @@
 //! The REST API under `/api/v1`, one module per business area, and its OpenAPI document.
 
-mod admin;
+pub(crate) mod admin;
 pub(crate) mod catalog;
 pub(crate) mod inventory;
 mod partners;

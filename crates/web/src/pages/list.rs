@@ -4,8 +4,6 @@
 use jxc_core::paging::PageRequest;
 use jxc_store::{ListFilter, Sort};
 
-use crate::pages::FormErrors;
-
 /// The query string of a list page, in order, as sent.
 #[derive(Debug, Clone, Default)]
 pub struct ListUrl {
@@ -171,11 +169,6 @@ impl ListUrl {
             })
             .transpose()
     }
-}
-
-/// The filter's own problems shown above a list instead of an error page.
-pub fn filter_errors(e: jxc_app::Error) -> Result<FormErrors, jxc_app::Error> {
-    FormErrors::from_app(e)
 }
 
 #[cfg(test)]

@@ -369,7 +369,8 @@ impl FormErrors {
     }
 
     /// Errors not tied to a field the form shows.
-    pub fn general(&self, shown: &[&str]) -> Vec<String> {
+    pub fn general<T: AsRef<[&'static str]> + ?Sized>(&self, shown: &T) -> Vec<String> {
+        let shown = shown.as_ref();
         self.0
             .iter()
             .filter(|e| {

@@ -1,0 +1,394 @@
+//! Browser tests: Debian's Chromium, driven through chromedriver (WebDriver, via
+//! fantoccini), against the real `jxc` binary on 127.0.0.1 with the demo merchant.
+//!
+//! They need `chromium` and `chromium-driver` (`apt-get install chromium chromium-driver`).
+//! Without them the tests say so and pass, unless `JXC_BROWSER_TESTS=required` (which
+//! `.ci/run` sets): then a missing browser fails the run.
+//!
+//! Each main page is screenshotted at 1366×768 into `target/tmp/screenshots/` and checked
+//! for horizontal overflow.
+
+use std::io::{BufRead, BufReader};
+use std::net::TcpListener;
+use std::path::{Path, PathBuf};
+use std::process::{Child, Command, Stdio};
+use std::time::{Duration, Instant};
+
+use fantoccini::{Client, ClientBuilder, Locator};
+use serde_json::json;
+
+const CHROMEDRIVER: &str = "/usr/bin/chromedriver";
+const CHROMIUM: &str = "/usr/bin/chromium";
+
+/// A child process that is killed when the test ends, pass or fail.
+struct Killed(Child);
+
+impl Drop for Killed {
+    fn drop(&mut self) {
+        let _ = self.0.kill();
+        let _ = self.0.wait();
+    }
+}
+
+fn browser_available() -> bool {
+    let present = Path::new(CHROMEDRIVER).exists() && Path::new(CHROMIUM).exists();
+    if !present {
+        if std::env::var("JXC_BROWSER_TESTS").as_deref() == Ok("required") {
+            panic!(
+                "JXC_BROWSER_TESTS=required but {CHROMIUM} or {CHROMEDRIVER} is missing: apt-get install chromium chromium-driver"
+            );
+        }
+        eprintln!(
+            "browser tests skipped: {CHROMIUM} / {CHROMEDRIVER} not installed (apt-get install chromium chromium-driver)"
+        );
+    }
+    present
+}
+
+fn free_port() -> u16 {
+    TcpListener::bind("127.0.0.1:0")
+        .unwrap()
+        .local_addr()
+        .unwrap()
+        .port()
+}
+
+/// `jxc serve --demo` on a fresh database; returns the process, base URL and the admin
+/// password it printed.
+fn start_jxc(dir: &Path) -> (Killed, String, String) {
+    let db = format!("sqlite://{}", dir.join("browser.db").display());
+    let mut child = Command::new(env!("CARGO_BIN_EXE_jxc"))
+        .args(["--db", &db, "serve", "--demo", "--listen", "127.0.0.1:0"])
+        .stdout(Stdio::piped())
+        .stderr(Stdio::null())
+        .spawn()
+        .unwrap();
+    let (mut password, mut addr) = (None, None);
+    for line in BufReader::new(child.stdout.take().unwrap()).lines() {
+        let line = line.unwrap();
+        if let Some(p) = line.split("密码 password: ").nth(1) {
+            password = p.split_whitespace().next().map(str::to_string);
+        }
+        if let Some(rest) = line.split("listening on http://").nth(1) {
+            addr = rest.split_whitespace().next().map(str::to_string);
+            break;
+        }
+    }
+    (
+        Killed(child),
+        format!("http://{}", addr.expect("the address is printed")),
+        password.expect("the admin password is printed"),
+    )
+}
+
+fn add_user(dir: &Path, name: &str, role: &str, password: &str) {
+    use std::io::Write;
+    let db = format!("sqlite://{}", dir.join("browser.db").display());
+    let mut c = Command::new(env!("CARGO_BIN_EXE_jxc"))
+        .args([
+            "--db",
+            &db,
+            "user",
+            "add",
+            name,
+            "--role",
+            role,
+            "--password-stdin",
+        ])
+        .stdin(Stdio::piped())
+        .stdout(Stdio::null())
+        .spawn()
+        .unwrap();
+    writeln!(c.stdin.take().unwrap(), "{password}").unwrap();
+    assert!(c.wait().unwrap().success());
+}
+
+async fn start_browser() -> (Killed, Client) {
+    let port = free_port();
+    let driver = Command::new(CHROMEDRIVER)
+        .arg(format!("--port={port}"))
+        .stdout(Stdio::null())
+        .stderr(Stdio::null())
+        .spawn()
+        .unwrap();
+    let driver = Killed(driver);
+    let mut caps = serde_json::Map::new();
+    caps.insert(
+        "goog:chromeOptions".into(),
+        json!({
+            "binary": CHROMIUM,
+            "args": [
+                "--headless", "--no-sandbox", "--disable-gpu", "--disable-dev-shm-usage",
+                "--window-size=1366,768", "--disable-quic", "--no-first-run",
+                "--disable-background-networking", "--disable-component-update",
+                "--disable-sync", "--lang=zh-CN",
+            ],
+        }),
+    );
+    let deadline = Instant::now() + Duration::from_secs(30);
+    loop {
+        let connector = hyper_util::client::legacy::connect::HttpConnector::new();
+        match ClientBuilder::new(connector)
+            .capabilities(caps.clone())
+            .connect(&format!("http://127.0.0.1:{port}"))
+            .await
+        {
+            Ok(c) => return (driver, c),
+            Err(e) if Instant::now() < deadline => {
+                let _ = e;
+                tokio::time::sleep(Duration::from_millis(200)).await;
+            }
+            Err(e) => panic!("chromedriver did not start: {e}"),
+        }
+    }
+}
+
+fn screenshot_dir() -> PathBuf {
+    let d = PathBuf::from(env!("CARGO_TARGET_TMPDIR")).join("screenshots");
+    std::fs::create_dir_all(&d).unwrap();
+    d
+}
+
+/// Screenshots the page and checks it does not scroll sideways at 1366×768.
+async fn snap(c: &Client, name: &str) {
+    let png = c.screenshot().await.unwrap();
+    std::fs::write(screenshot_dir().join(format!("{name}.png")), png).unwrap();
+    let dims = c
+        .execute(
+            "return [document.documentElement.scrollWidth, document.documentElement.clientWidth];",
+            vec![],
+        )
+        .await
+        .unwrap();
+    let (scroll, client) = (dims[0].as_i64().unwrap(), dims[1].as_i64().unwrap());
+    assert!(
+        scroll <= client,
+        "{name} overflows horizontally at 1366×768: scrollWidth {scroll} > clientWidth {client}"
+    );
+}
+
+async fn text(c: &Client) -> String {
+    c.find(Locator::Css("body"))
+        .await
+        .unwrap()
+        .text()
+        .await
+        .unwrap()
+}
+
+async fn fill(c: &Client, css: &str, value: &str) {
+    let e = c.find(Locator::Css(css)).await.unwrap();
+    e.clear().await.unwrap();
+    e.send_keys(value).await.unwrap();
+}
+
+async fn click(c: &Client, css: &str) {
+    c.find(Locator::Css(css))
+        .await
+        .unwrap()
+        .click()
+        .await
+        .unwrap();
+}
+
+/// Waits (up to 10 s) until the browser's path satisfies `ok`.
+async fn wait_path(c: &Client, ok: impl Fn(&str) -> bool) {
+    let deadline = Instant::now() + Duration::from_secs(10);
+    loop {
+        let url = c.current_url().await.unwrap();
+        if ok(url.path()) {
+            return;
+        }
+        assert!(Instant::now() < deadline, "still at {url}");
+        tokio::time::sleep(Duration::from_millis(100)).await;
+    }
+}
+
+async fn sign_in(c: &Client, base: &str, user: &str, password: &str) {
+    c.goto(&format!("{base}/")).await.unwrap();
+    assert!(c.current_url().await.unwrap().path().starts_with("/login"));
+    fill(c, "input[name=username]", user).await;
+    fill(c, "input[name=password]", password).await;
+    click(c, "#login-form button[type=submit]").await;
+    c.wait().for_element(Locator::Css("#logout")).await.unwrap();
+}
+
+/// An .xlsx of SKUs with Chinese headers: two good rows and one with a negative price.
+fn sku_workbook(path: &Path) {
+    let mut wb = rust_xlsxwriter::Workbook::new();
+    let ws = wb.add_worksheet();
+    let rows = [
+        ["商家编码", "商品名称", "单位", "售价", "条码"],
+        ["BT-001", "浏览器测试 杯子", "个", "19.90", "6900000000017"],
+        ["BT-002", "浏览器测试 碗", "个", "-3.00", ""],
+        ["BT-003", "浏览器测试 盘子", "个", "25.00", ""],
+    ];
+    for (r, row) in rows.iter().enumerate() {
+        for (col, v) in row.iter().enumerate() {
+            ws.write_string(r as u32, col as u16, *v).unwrap();
+        }
+    }
+    wb.save(path).unwrap();
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_merchant_works_through_the_pages_in_a_real_browser() {
+    if !browser_available() {
+        return;
+    }
+    let dir = tempfile::tempdir().unwrap();
+    let (_jxc, base, password) = start_jxc(dir.path());
+    add_user(dir.path(), "cang.ku", "仓库", "warehouse-pass-1");
+    let (_driver, c) = start_browser().await;
+
+    // Sign in as the admin; the dashboard shows real figures.
+    sign_in(&c, &base, "admin", &password).await;
+    let home = text(&c).await;
+    assert!(home.contains("工作台"), "{home}");
+    let skus: i64 = c
+        .find(Locator::Css("#sku-count"))
+        .await
+        .unwrap()
+        .text()
+        .await
+        .unwrap()
+        .trim()
+        .parse()
+        .unwrap();
+    assert!(skus >= 300, "the demo merchant has {skus} SKUs");
+    snap(&c, "dashboard").await;
+
+    // A SKU with a bad price is refused next to the price; fixed, it is saved.
+    c.goto(&format!("{base}/skus/new")).await.unwrap();
+    fill(&c, "input[name=code]", "BROWSER-1").await;
+    fill(&c, "input[name=name]", "浏览器里建的商品").await;
+    fill(&c, "input[name=unit]", "件").await;
+    fill(&c, "input[name=list_price]", "-12").await;
+    click(&c, "#save").await;
+    let err = c
+        .wait()
+        .for_element(Locator::Css(".field-error[data-field=list_price]"))
+        .await
+        .unwrap();
+    assert!(!err.text().await.unwrap().is_empty());
+    snap(&c, "sku-form-error").await;
+    fill(&c, "input[name=list_price]", "12.50").await;
+    click(&c, "#save").await;
+    wait_path(&c, |p| p.starts_with("/skus/") && !p.ends_with("/new")).await;
+    let detail = text(&c).await;
+    assert!(
+        detail.contains("BROWSER-1") && detail.contains("12.50"),
+        "{detail}"
+    );
+    snap(&c, "sku-detail").await;
+
+    c.goto(&format!("{base}/skus")).await.unwrap();
+    snap(&c, "skus").await;
+
+    // Import an xlsx with a bad row: the row is reported, the others are imported.
+    let file = dir.path().join("skus.xlsx");
+    sku_workbook(&file);
+    c.goto(&format!("{base}/imports")).await.unwrap();
+    snap(&c, "imports").await;
+    c.find(Locator::Css(
+        "form[action^='/imports/skus'] input[type=file]",
+    ))
+    .await
+    .unwrap()
+    .send_keys(file.to_str().unwrap())
+    .await
+    .unwrap();
+    click(&c, "form[action^='/imports/skus'] button[type=submit]").await;
+    let errors = c
+        .wait()
+        .for_element(Locator::Css("#import-errors"))
+        .await
+        .unwrap()
+        .text()
+        .await
+        .unwrap();
+    // The bad row is spreadsheet row 3 (the header is row 1).
+    assert!(
+        errors.lines().any(|l| l.trim_start().starts_with('3')),
+        "{errors}"
+    );
+    c.goto(&format!("{base}/skus?q=BT-00")).await.unwrap();
+    let list = text(&c).await;
+    assert!(list.contains("BT-001") && list.contains("BT-003"), "{list}");
+    assert!(
+        !list.contains("BT-002"),
+        "the bad row was not imported: {list}"
+    );
+
+    // Stock, by SKU and by location; the ledger.
+    c.goto(&format!("{base}/stock")).await.unwrap();
+    assert!(text(&c).await.contains("可用"));
+    snap(&c, "stock").await;
+    c.goto(&format!("{base}/stock/moves")).await.unwrap();
+    snap(&c, "moves").await;
+    for (name, path) in [
+        ("warehouses", "/warehouses"),
+        ("listings", "/listings"),
+        ("suppliers", "/suppliers"),
+        ("shops", "/shops"),
+        ("users", "/users"),
+        ("audit", "/audit"),
+        ("account", "/account"),
+    ] {
+        c.goto(&format!("{base}{path}")).await.unwrap();
+        snap(&c, name).await;
+    }
+
+    // Export: the list's export link downloads an Excel workbook.
+    c.goto(&format!("{base}/skus?q=BT-00")).await.unwrap();
+    let href = c
+        .find(Locator::Css("a[href*='export.xlsx']"))
+        .await
+        .unwrap()
+        .attr("href")
+        .await
+        .unwrap()
+        .unwrap();
+    let kind = c
+        .execute(
+            "return fetch(arguments[0]).then(r => r.headers.get('content-type') + ' ' + r.status);",
+            vec![json!(href)],
+        )
+        .await
+        .unwrap();
+    assert!(
+        kind.as_str().unwrap().contains("spreadsheetml") && kind.as_str().unwrap().ends_with("200"),
+        "{kind}"
+    );
+
+    // Sign out.
+    click(&c, "#logout").await;
+    c.wait()
+        .for_element(Locator::Css("#login-form"))
+        .await
+        .unwrap();
+    snap(&c, "login").await;
+
+    // A warehouse worker cannot open the users page.
+    sign_in(&c, &base, "cang.ku", "warehouse-pass-1").await;
+    assert!(!text(&c).await.contains("用户与角色"), "the menu hides it");
+    c.goto(&format!("{base}/users")).await.unwrap();
+    assert!(text(&c).await.contains("无权限"));
+    // …but works with stock, also on a phone-sized screen.
+    c.set_window_size(390, 844).await.unwrap();
+    c.goto(&format!("{base}/stock")).await.unwrap();
+    let dims = c
+        .execute(
+            "return [document.documentElement.scrollWidth, document.documentElement.clientWidth];",
+            vec![],
+        )
+        .await
+        .unwrap();
+    assert!(
+        dims[0].as_i64() <= dims[1].as_i64(),
+        "the stock page fits a phone: {dims}"
+    );
+    let png = c.screenshot().await.unwrap();
+    std::fs::write(screenshot_dir().join("stock-phone.png"), png).unwrap();
+    c.close().await.unwrap();
+}

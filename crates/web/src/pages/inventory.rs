@@ -1,7 +1,0 @@
-//! (being built)
-
-use crate::guard::{Routes, Surface};
-
-pub fn routes() -> Routes {
-    Routes::new(Surface::Page, "")
-}
