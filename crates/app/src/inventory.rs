@@ -56,6 +56,18 @@ pub fn require_warehouse(user: &User, w: WarehouseId) -> Result<()> {
     }
 }
 
+/// Opening stock (期初) may be imported only by a user who sees every warehouse: the
+/// import file names its warehouses row by row and is posted whole.
+pub fn require_all_warehouses(user: &User) -> Result<()> {
+    if user.fields.warehouse_ids.is_empty() {
+        Ok(())
+    } else {
+        Err(Error::Forbidden(
+            "期初导入需要能看到全部仓库的用户 / importing opening stock needs a user who sees every warehouse".into(),
+        ))
+    }
+}
+
 /// The warehouses a list may show to `user`: an asked-for warehouse must be one of theirs
 /// (else [`Error::Forbidden`]); the limit itself goes into the filter (empty = all).
 pub fn warehouse_scope(

@@ -9,6 +9,17 @@ use jxc_store::{Actor, ListFilter};
 
 use crate::{App, Error, Result};
 
+/// A user limited to some shops may not see or act on the others.
+pub fn require_shop(user: &jxc_core::users::User, shop: ShopId) -> Result<()> {
+    if user.sees_shop(shop) {
+        Ok(())
+    } else {
+        Err(crate::Error::Forbidden(format!(
+            "店铺 {shop} 不在你的店铺范围内 / shop {shop} is not one of your shops"
+        )))
+    }
+}
+
 impl App {
     pub async fn create_partner(
         &self,

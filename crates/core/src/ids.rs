@@ -9,6 +9,9 @@ macro_rules! id {
         #[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
         #[serde(transparent)]
         pub struct $name(pub i64);
+        impl From<$name> for i64 {
+            fn from(id: $name) -> i64 { id.0 }
+        }
         impl std::fmt::Display for $name {
             fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result { self.0.fmt(f) }
         }

@@ -190,6 +190,18 @@ pub(crate) async fn list<R: Record>(
     if let (Some(p), false) = (filter.parent_id, R::PARENT.is_empty()) {
         sql.push(&format!(" AND {} = ", R::PARENT)).bind(p);
     }
+    if !filter.only_ids.is_empty() {
+        sql.push(" AND ");
+        push_in(&mut sql, "id", filter.only_ids.iter().map(|&i| Val::I(i)));
+    }
+    if !filter.only_parents.is_empty() && !R::PARENT.is_empty() {
+        sql.push(" AND ");
+        push_in(
+            &mut sql,
+            R::PARENT,
+            filter.only_parents.iter().map(|&i| Val::I(i)),
+        );
+    }
     extra(&mut sql);
     push_keyset(&mut sql, sort, "id", page);
     let rows = sql.fetch_all(c).await?;

@@ -16,8 +16,27 @@ pub struct ListFilter {
     pub q: Option<String>,
     pub active: Option<bool>,
     pub parent_id: Option<i64>,
+    /// Only these records (a user's warehouses or shops); empty means no limit.
+    pub only_ids: Vec<i64>,
+    /// Only records under these parents (the listings of a user's shops); empty means no
+    /// limit.
+    pub only_parents: Vec<i64>,
     /// `code` (default), `name` or `id`.
     pub sort: Sort,
+}
+
+impl ListFilter {
+    /// Limited to the records with these ids (empty: no limit).
+    pub fn within<I: Into<i64> + Copy>(mut self, ids: &[I]) -> ListFilter {
+        self.only_ids = ids.iter().map(|&i| i.into()).collect();
+        self
+    }
+
+    /// Limited to records under these parents (empty: no limit).
+    pub fn under<I: Into<i64> + Copy>(mut self, parents: &[I]) -> ListFilter {
+        self.only_parents = parents.iter().map(|&i| i.into()).collect();
+        self
+    }
 }
 
 #[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]

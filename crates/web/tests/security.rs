@@ -363,3 +363,49 @@ async fn every_change_shows_in_the_audit_page_with_who_and_what() {
     let x = fin.get("/audit/export.xlsx?entity=user").await;
     assert!(x.content_type.contains("spreadsheetml") && x.bytes.starts_with(b"PK"));
 }
+
+#[tokio::test]
+async fn a_user_limited_to_one_shop_sees_only_that_shop_and_its_listings() {
+    let s = TestServer::start().await;
+    let admin = s.admin().await;
+    let mut ids = Vec::new();
+    for (code, name) in [("TB-A", "淘宝甲店"), ("JD-B", "京东乙店")] {
+        let (st, shop) = admin
+            .api(
+                Method::POST,
+                "/api/v1/shops",
+                Some(json!({"code": code, "name": name, "platform": "taobao"})),
+            )
+            .await;
+        assert_eq!(st, StatusCode::CREATED, "{shop}");
+        ids.push(shop["id"].as_i64().unwrap());
+    }
+    let (st, u) = admin
+        .api(
+            Method::POST,
+            "/api/v1/users",
+            Some(json!({"username": "kefu.a", "roles": ["客服"], "shop_ids": [ids[0]], "password": "pass-kefu.a-1"})),
+        )
+        .await;
+    assert_eq!(st, StatusCode::CREATED, "{u}");
+    let clerk = s.sign_in("kefu.a", "pass-kefu.a-1").await;
+    let page = clerk.get("/shops").await;
+    assert!(
+        page.contains("淘宝甲店") && !page.contains("京东乙店"),
+        "{}",
+        page.body
+    );
+    let (_, list) = clerk.api(Method::GET, "/api/v1/shops", None).await;
+    assert_eq!(list["items"].as_array().unwrap().len(), 1, "{list}");
+    let (st, _) = clerk
+        .api(Method::GET, &format!("/api/v1/shops/{}", ids[1]), None)
+        .await;
+    assert_eq!(st, StatusCode::FORBIDDEN);
+    assert_eq!(
+        admin.api(Method::GET, "/api/v1/shops", None).await.1["items"]
+            .as_array()
+            .unwrap()
+            .len(),
+        2
+    );
+}

@@ -49,6 +49,7 @@ macro_rules! conformance_tests {
             users_have_unique_login_names_without_regard_to_case,
             sessions_expire_and_end_with_a_new_password_or_a_disabled_user,
             api_tokens_are_found_by_hash_until_revoked,
+            lists_can_be_limited_to_a_users_shops_and_warehouses,
             the_stock_summary_sums_by_sku_and_by_warehouse_in_pages,
             low_stock_lists_active_stock_skus_at_or_under_the_threshold_even_without_stock,
             lists_keep_to_the_warehouses_a_user_is_limited_to,

@@ -147,3 +147,56 @@ pub async fn api_tokens_are_found_by_hash_until_revoked(s: Shared) {
         "the token hash is never in the audit log"
     );
 }
+
+pub async fn lists_can_be_limited_to_a_users_shops_and_warehouses(s: Shared) {
+    use jxc_core::partners::{NewShop, ShopInput};
+    use jxc_core::warehouses::{NewWarehouse, WarehouseInput};
+    let mut shops = Vec::new();
+    for code in ["TB1", "JD1", "PDD1"] {
+        let input = ShopInput {
+            code: Some(code.into()),
+            name: Some(format!("店铺 {code}")),
+            platform: Some("taobao".into()),
+            ..Default::default()
+        };
+        let new = NewShop::merge(None, &input).unwrap();
+        shops.push(s.create_shop(&new, &actor()).await.unwrap().id);
+    }
+    let mine = ListFilter::default().within(&[shops[0], shops[2]]);
+    let listed: Vec<_> = s
+        .list_shops(&mine, &page(10))
+        .await
+        .unwrap()
+        .items
+        .iter()
+        .map(|x| x.id)
+        .collect();
+    assert_eq!(listed.len(), 2);
+    assert!(!listed.contains(&shops[1]));
+    let all = s
+        .list_shops(&ListFilter::default(), &page(10))
+        .await
+        .unwrap();
+    assert_eq!(all.items.len(), 3, "an empty limit is no limit");
+
+    let mut warehouses = Vec::new();
+    for code in ["SH", "GZ"] {
+        let input = WarehouseInput {
+            code: Some(code.into()),
+            name: Some(format!("{code} 仓")),
+            ..Default::default()
+        };
+        let new = NewWarehouse::merge(None, &input).unwrap();
+        warehouses.push(s.create_warehouse(&new, &actor()).await.unwrap().id);
+    }
+    let locs = s
+        .list_locations(&ListFilter::default().under(&[warehouses[1]]), &page(10))
+        .await
+        .unwrap();
+    assert!(!locs.items.is_empty());
+    assert!(
+        locs.items
+            .iter()
+            .all(|l| l.fields.warehouse_id == warehouses[1])
+    );
+}

@@ -133,6 +133,7 @@ async fn import_stock(
     ApiQuery(f): ApiQuery<FileName>,
     body: Bytes,
 ) -> ApiResult<impl IntoResponse> {
+    jxc_app::inventory::require_all_warehouses(&me.0.user)?;
     let name = f.file_name.unwrap_or_else(|| "upload.csv".into());
     Ok(Json(s.app.import_stock(&name, &body, &me.actor()).await?))
 }
@@ -168,10 +169,14 @@ async fn export_skus(
     responses((status = 200, description = "an .xlsx file", content_type = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet")))]
 async fn export_stock(
     State(s): State<AppState>,
+    me: Me,
     ApiQuery(q): ApiQuery<ListQuery>,
     ApiQuery(b): ApiQuery<BalanceQuery>,
 ) -> ApiResult<impl IntoResponse> {
-    Ok(xlsx("stock", s.app.export_stock(&b.filter(&q)?).await?))
+    Ok(xlsx(
+        "stock",
+        s.app.export_stock(&b.filter_for(&q, &me)?).await?,
+    ))
 }
 
 /// Export the stock ledger (库存流水) as an Excel file.

@@ -177,12 +177,13 @@ pub struct ShopParam {
 #[utoipa::path(get, path = "/listings", tag = "catalog", params(ListQuery, ShopParam), responses((status = 200, body = Page<Listing>)))]
 async fn list_listings(
     State(s): State<AppState>,
+    me: Me,
     ApiQuery(q): ApiQuery<ListQuery>,
     ApiQuery(p): ApiQuery<ShopParam>,
 ) -> ApiResult<Json<Page<Listing>>> {
-    Ok(Json(
-        s.app.listings(&q.filter(p.shop_id)?, &q.page()?).await?,
-    ))
+    // Only the listings of the shops the user may see.
+    let f = q.filter(p.shop_id)?.under(&me.0.user.fields.shop_ids);
+    Ok(Json(s.app.listings(&f, &q.page()?).await?))
 }
 
 /// Map a platform item/SKU of a shop to a SKU or bundle.

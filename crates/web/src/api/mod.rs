@@ -75,6 +75,7 @@ impl ListQuery {
             active: self.active,
             parent_id,
             sort: Sort::parse(self.sort.as_deref())?,
+            ..Default::default()
         })
     }
 }

@@ -149,9 +149,11 @@ async fn update_customer(
 #[utoipa::path(get, path = "/shops", tag = "partners", params(ListQuery), responses((status = 200, body = Page<Shop>)))]
 async fn list_shops(
     State(s): State<AppState>,
+    me: Me,
     ApiQuery(q): ApiQuery<ListQuery>,
 ) -> ApiResult<Json<Page<Shop>>> {
-    Ok(Json(s.app.shops(&q.filter(None)?, &q.page()?).await?))
+    let f = q.filter(None)?.within(&me.0.user.fields.shop_ids);
+    Ok(Json(s.app.shops(&f, &q.page()?).await?))
 }
 
 /// Create a shop on a platform (taobao, tmall, jd, pdd, douyin, shopify, woocommerce, manual).
@@ -168,7 +170,8 @@ async fn create_shop(
 }
 
 #[utoipa::path(get, path = "/shops/{id}", tag = "partners", params(("id" = i64, Path)), responses((status = 200, body = Shop), (status = 404, body = ErrorBody)))]
-async fn get_shop(State(s): State<AppState>, Path(id): Path<i64>) -> ApiResult<Json<Shop>> {
+async fn get_shop(State(s): State<AppState>, me: Me, Path(id): Path<i64>) -> ApiResult<Json<Shop>> {
+    jxc_app::partners::require_shop(&me.0.user, ShopId(id))?;
     Ok(Json(s.app.shop(ShopId(id)).await?))
 }
 

@@ -47,9 +47,11 @@ pub fn routes() -> Routes {
 #[utoipa::path(get, path = "/warehouses", tag = "warehouses", params(ListQuery), responses((status = 200, body = Page<Warehouse>)))]
 async fn list_warehouses(
     State(s): State<AppState>,
+    me: Me,
     ApiQuery(q): ApiQuery<ListQuery>,
 ) -> ApiResult<Json<Page<Warehouse>>> {
-    Ok(Json(s.app.warehouses(&q.filter(None)?, &q.page()?).await?))
+    let f = q.filter(None)?.within(&me.0.user.fields.warehouse_ids);
+    Ok(Json(s.app.warehouses(&f, &q.page()?).await?))
 }
 
 /// Create a warehouse; it gets a `DEFAULT` location.
@@ -68,8 +70,10 @@ async fn create_warehouse(
 #[utoipa::path(get, path = "/warehouses/{id}", tag = "warehouses", params(("id" = i64, Path)), responses((status = 200, body = Warehouse), (status = 404, body = ErrorBody)))]
 async fn get_warehouse(
     State(s): State<AppState>,
+    me: Me,
     Path(id): Path<i64>,
 ) -> ApiResult<Json<Warehouse>> {
+    jxc_app::inventory::require_warehouse(&me.0.user, WarehouseId(id))?;
     Ok(Json(s.app.warehouse(WarehouseId(id)).await?))
 }
 
@@ -100,14 +104,14 @@ pub struct WarehouseParam {
 #[utoipa::path(get, path = "/locations", tag = "warehouses", params(ListQuery, WarehouseParam), responses((status = 200, body = Page<Location>)))]
 async fn list_locations(
     State(s): State<AppState>,
+    me: Me,
     ApiQuery(q): ApiQuery<ListQuery>,
     ApiQuery(w): ApiQuery<WarehouseParam>,
 ) -> ApiResult<Json<Page<Location>>> {
-    Ok(Json(
-        s.app
-            .locations(&q.filter(w.warehouse_id)?, &q.page()?)
-            .await?,
-    ))
+    let f = q
+        .filter(w.warehouse_id)?
+        .under(&me.0.user.fields.warehouse_ids);
+    Ok(Json(s.app.locations(&f, &q.page()?).await?))
 }
 
 #[utoipa::path(post, path = "/locations", tag = "warehouses", request_body = LocationInput, responses((status = 201, body = Location), (status = 422, body = ErrorBody), (status = 409, body = ErrorBody)))]

@@ -92,11 +92,7 @@ async fn show(
             Err(_) => shops.push(id.to_string()),
         }
     }
-    let status = if errors.is_empty() {
-        axum::http::StatusCode::OK
-    } else {
-        axum::http::StatusCode::UNPROCESSABLE_ENTITY
-    };
+    let status = super::forms::form_status(&errors);
     let page = AccountPage {
         warehouses: names(warehouses),
         shops: names(shops),

@@ -10,6 +10,7 @@ use jxc_core::paging::{Page, PageRequest};
 use jxc_core::permissions::Action;
 use jxc_store::{AuditEntry, AuditFilter};
 
+use super::forms::all_pages;
 use super::list::ListUrl;
 use super::{Ctx, FormErrors, PageError, render};
 use crate::AppState;
@@ -128,37 +129,33 @@ async fn list(State(s): State<AppState>, ctx: Ctx, uri: Uri) -> Result<Response,
 async fn export(State(s): State<AppState>, ctx: Ctx, uri: Uri) -> Result<Response, PageError> {
     use jxc_app::exports::{Cell, workbook};
     let e = |e| PageError(ctx.lang, e, uri.clone());
-    let mut u = ListUrl::new("/audit", uri.query());
-    let mut rows = Vec::new();
-    loop {
-        let p = fetch(&s, &u, &page_of(&u, 1000).map_err(e)?)
-            .await
-            .map_err(e)?;
-        for a in &p.items {
+    let u = ListUrl::new("/audit", uri.query());
+    let f = filter(&u).map_err(e)?;
+    // Oldest first: the workbook reads as a journal.
+    let entries = all_pages(|p| {
+        let (store, f) = (s.app.store.clone(), f.clone());
+        async move { Ok(store.list_audit(&f, &p).await?) }
+    })
+    .await
+    .map_err(e)?;
+    let rows = entries
+        .iter()
+        .map(|a| {
             let r = row(a);
-            rows.push(
-                [
-                    r.at,
-                    r.actor,
-                    r.action,
-                    r.entity,
-                    r.entity_id,
-                    r.before,
-                    r.after,
-                ]
-                .iter()
-                .map(|v| Cell::text(v))
-                .collect(),
-            );
-        }
-        match p.next {
-            Some(n) => {
-                u.params.retain(|(k, _)| k != "after");
-                u.params.push(("after".into(), n));
-            }
-            None => break,
-        }
-    }
+            [
+                r.at,
+                r.actor,
+                r.action,
+                r.entity,
+                r.entity_id,
+                r.before,
+                r.after,
+            ]
+            .iter()
+            .map(|v| Cell::text(v))
+            .collect()
+        })
+        .collect();
     let t = ctx.t;
     let bytes = workbook(
         t.get("audit.title"),

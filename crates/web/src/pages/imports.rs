@@ -188,8 +188,7 @@ async fn import_stock(
     uri: Uri,
     form: Multipart,
 ) -> Result<Response, PageError> {
-    if !ctx.user.fields.warehouse_ids.is_empty() {
-        let e = jxc_app::Error::Forbidden(ctx.tr("imports.stock_limited").to_string());
+    if let Err(e) = jxc_app::inventory::require_all_warehouses(&ctx.user) {
         return Err(PageError(ctx.lang, e, uri));
     }
     let (name, bytes) = match read_file(&ctx, form).await {

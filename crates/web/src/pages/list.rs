@@ -156,6 +156,7 @@ impl ListUrl {
             active,
             parent_id,
             sort: Sort::parse(self.opt("sort").as_deref())?,
+            ..Default::default()
         })
     }
 

@@ -10,6 +10,7 @@ mod account;
 mod audit;
 mod catalog;
 mod dashboard;
+pub(crate) mod forms;
 mod imports;
 mod inventory;
 pub(crate) mod list;

@@ -14,7 +14,7 @@ use axum::response::{IntoResponse, Response};
 use jxc_core::partners::{Partner, PartnerInput, PartnerKind};
 use jxc_core::permissions::Action;
 
-use super::catalog::{Sent, actor, all_pages, err, form_status, notice};
+use super::forms::{Sent, actor, all_pages, err, form_status, notice};
 use super::list::ListUrl;
 use super::{Ctx, FormErrors, PageError, render, see_other};
 use crate::AppState;

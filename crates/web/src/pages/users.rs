@@ -3,7 +3,7 @@
 
 use askama::Template;
 use axum::extract::{Path, State};
-use axum::http::{StatusCode, Uri};
+use axum::http::Uri;
 use axum::response::{IntoResponse, Response};
 use axum::{Extension, Form};
 use jxc_app::auth::CurrentUser;
@@ -11,6 +11,7 @@ use jxc_core::ids::UserId;
 use jxc_core::permissions::{Action, roles_for};
 use jxc_core::users::{Role, User, UserInput};
 
+use super::forms::{all_pages, err, form_status};
 use super::list::ListUrl;
 use super::{Ctx, FormErrors, PageError, render, role_labels, see_other};
 use crate::AppState;
@@ -81,11 +82,6 @@ fn action_key(a: Action) -> &'static str {
         Action::AuditView => "action.audit_view",
         Action::UsersManage => "action.users_manage",
     }
-}
-
-fn err(ctx: &Ctx, uri: &Uri) -> impl Fn(jxc_app::Error) -> PageError + use<> {
-    let (lang, uri) = (ctx.lang, uri.clone());
-    move |e| PageError(lang, e, uri.clone())
 }
 
 fn user_row(lang: Lang, u: &User, all: &str) -> UserRow {
@@ -166,28 +162,26 @@ async fn export(State(s): State<AppState>, ctx: Ctx, uri: Uri) -> Result<Respons
     let e = err(&ctx, &uri);
     let u = ListUrl::new(uri.path().trim_end_matches("/export.xlsx"), uri.query());
     let filter = u.filter(None).map_err(&e)?;
-    let mut rows = Vec::new();
-    let mut after: Option<String> = None;
-    loop {
-        let page = jxc_core::paging::PageRequest::new(Some(1000), after.as_deref(), false)
-            .map_err(|f| e(f.into()))?;
-        let p = s.app.users(&filter, &page).await.map_err(&e)?;
-        for x in &p.items {
+    let users = all_pages(|p| {
+        let (app, filter) = (s.app.clone(), filter.clone());
+        async move { app.users(&filter, &p).await }
+    })
+    .await
+    .map_err(&e)?;
+    let rows = users
+        .iter()
+        .map(|x| {
             let r = user_row(ctx.lang, x, ctx.tr("account.all"));
-            rows.push(vec![
+            vec![
                 Cell::text(&r.username),
                 Cell::text(&r.display_name),
                 Cell::text(&r.roles),
                 Cell::text(&r.limits),
                 Cell::text(&r.last_login),
                 yes_no(r.active),
-            ]);
-        }
-        match p.next {
-            Some(n) => after = Some(n),
-            None => break,
-        }
-    }
+            ]
+        })
+        .collect();
     let t = ctx.t;
     let bytes = workbook(
         t.get("nav.users"),
@@ -281,11 +275,7 @@ async fn form_page(
     errors: FormErrors,
 ) -> Result<Response, PageError> {
     let e = err(&ctx, &"/users".parse().unwrap_or_default());
-    let status = if errors.is_empty() {
-        StatusCode::OK
-    } else {
-        StatusCode::UNPROCESSABLE_ENTITY
-    };
+    let status = form_status(&errors);
     let chosen = |k: &str, from_user: Vec<String>| -> Vec<String> {
         match sent {
             Some(f) => f.all(k),

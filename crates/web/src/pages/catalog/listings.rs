@@ -15,9 +15,9 @@ use jxc_core::partners::Shop;
 use jxc_core::permissions::Action;
 use jxc_store::ListFilter;
 
-use super::{Sent, actor, all_pages, err, form_status, notice};
 use crate::AppState;
 use crate::guard::{Routes, Surface};
+use crate::pages::forms::{Sent, actor, all_pages, err, form_status, notice};
 use crate::pages::list::ListUrl;
 use crate::pages::{Ctx, FormErrors, PageError, render, see_other};
 
@@ -134,15 +134,16 @@ struct ListPage {
     notice: &'static str,
 }
 
-fn listing_filter(u: &ListUrl) -> Result<ListFilter, jxc_app::Error> {
-    u.filter(u.id("shop_id")?)
+/// The listing filter, limited to the shops the user may see.
+fn listing_filter(u: &ListUrl, ctx: &Ctx) -> Result<ListFilter, jxc_app::Error> {
+    Ok(u.filter(u.id("shop_id")?)?.under(&ctx.user.fields.shop_ids))
 }
 
 async fn list(State(s): State<AppState>, ctx: Ctx, uri: Uri) -> Result<Response, PageError> {
     let e = err(&ctx, &uri);
     let u = ListUrl::new(uri.path(), uri.query());
     let shops = all_shops(&s).await.map_err(&e)?;
-    let found = async { s.app.listings(&listing_filter(&u)?, &u.page()?).await }.await;
+    let found = async { s.app.listings(&listing_filter(&u, &ctx)?, &u.page()?).await }.await;
     let (items, next, errors) = match found {
         Ok(p) => (p.items, p.next, FormErrors::default()),
         Err(x) => (vec![], None, FormErrors::from_app(x).map_err(&e)?),
@@ -173,7 +174,7 @@ async fn export(State(s): State<AppState>, ctx: Ctx, uri: Uri) -> Result<Respons
     use jxc_app::exports::{Cell, workbook, yes_no};
     let e = err(&ctx, &uri);
     let u = ListUrl::new(uri.path().trim_end_matches("/export.xlsx"), uri.query());
-    let filter = listing_filter(&u).map_err(&e)?;
+    let filter = listing_filter(&u, &ctx).map_err(&e)?;
     let shops = all_shops(&s).await.map_err(&e)?;
     let items = all_pages(|p| {
         let (app, filter) = (s.app.clone(), filter.clone());

@@ -13,9 +13,9 @@ use jxc_core::permissions::Action;
 use jxc_core::{FieldError, text};
 use jxc_store::SkuFilter;
 
-use super::{Sent, actor, err, form_status, notice};
 use crate::AppState;
 use crate::guard::{Routes, Surface};
+use crate::pages::forms::{Sent, actor, err, form_status, notice};
 use crate::pages::list::ListUrl;
 use crate::pages::{Ctx, FormErrors, PageError, render, see_other};
 

@@ -16,7 +16,7 @@ use jxc_core::permissions::Action;
 
 use crate::AppState;
 use crate::guard::{Routes, Surface};
-use crate::pages::catalog::{Sent, actor, all_pages, err, form_status, notice};
+use crate::pages::forms::{Sent, actor, all_pages, err, form_status, notice};
 use crate::pages::list::ListUrl;
 use crate::pages::{Ctx, FormErrors, PageError, render, see_other};
 
@@ -78,7 +78,11 @@ struct ListPage {
 
 async fn list(State(s): State<AppState>, ctx: Ctx, uri: Uri) -> Result<Response, PageError> {
     let u = ListUrl::new(uri.path(), uri.query());
-    let found = async { s.app.shops(&u.filter(None)?, &u.page()?).await }.await;
+    let found = async {
+        let f = u.filter(None)?.within(&ctx.user.fields.shop_ids);
+        s.app.shops(&f, &u.page()?).await
+    }
+    .await;
     let (items, next, errors) = match found {
         Ok(p) => (p.items, p.next, FormErrors::default()),
         Err(e) => (
@@ -109,7 +113,10 @@ async fn export(State(s): State<AppState>, ctx: Ctx, uri: Uri) -> Result<Respons
     use jxc_app::exports::{Cell, workbook, yes_no};
     let e = err(&ctx, &uri);
     let u = ListUrl::new(uri.path().trim_end_matches("/export.xlsx"), uri.query());
-    let filter = u.filter(None).map_err(&e)?;
+    let filter = u
+        .filter(None)
+        .map_err(&e)?
+        .within(&ctx.user.fields.shop_ids);
     let items = all_pages(|p| {
         let (app, filter) = (s.app.clone(), filter.clone());
         async move { app.shops(&filter, &p).await }

@@ -12,8 +12,9 @@ use jxc_core::warehouses::{Location, LocationInput, NewLocation, Warehouse};
 use serde::Deserialize;
 
 use super::super::{Ctx, FormErrors, PageError, render, see_other};
-use super::{WarehouseRow, actor, row, seen_warehouse, status_of};
+use super::{WarehouseRow, row, seen_warehouse};
 use crate::AppState;
+use crate::pages::forms::{actor, form_status};
 
 #[derive(Debug, Default, Deserialize)]
 #[serde(default)]
@@ -80,7 +81,7 @@ fn location_page(
     f: LocationForm,
     errors: FormErrors,
 ) -> Response {
-    let status = status_of(&errors);
+    let status = form_status(&errors);
     (
         status,
         render(&LocationFormPage {

@@ -6,16 +6,16 @@ mod warehouse_form;
 
 use askama::Template;
 use axum::extract::{Path, State};
-use axum::http::{StatusCode, Uri};
+use axum::http::Uri;
 use axum::response::{IntoResponse, Response};
 use jxc_app::inventory::require_warehouse;
 use jxc_core::ids::WarehouseId;
-use jxc_core::paging::{MAX_LIMIT, PageRequest};
 use jxc_core::permissions::Action;
 use jxc_core::users::User;
 use jxc_core::warehouses::{Warehouse, WarehouseKind};
-use jxc_store::{Actor, ListFilter};
+use jxc_store::ListFilter;
 
+use super::forms::all_pages;
 use super::list::ListUrl;
 use super::{Ctx, FormErrors, PageError, render};
 use crate::AppState;
@@ -52,17 +52,12 @@ pub(super) async fn visible_warehouses(
     s: &AppState,
     user: &User,
 ) -> Result<Vec<Warehouse>, jxc_app::Error> {
-    let mut out = Vec::new();
-    let mut page = PageRequest::new(Some(MAX_LIMIT), None, false)?;
-    loop {
-        let p = s.app.warehouses(&ListFilter::default(), &page).await?;
-        out.extend(p.items.into_iter().filter(|w| user.sees_warehouse(w.id)));
-        match p.next {
-            Some(n) => page = PageRequest::new(Some(MAX_LIMIT), Some(&n), false)?,
-            None => break,
-        }
-    }
-    Ok(out)
+    let f = ListFilter::default().within(&user.fields.warehouse_ids);
+    all_pages(|p| {
+        let (app, f) = (s.app.clone(), f.clone());
+        async move { app.warehouses(&f, &p).await }
+    })
+    .await
 }
 
 /// The message key of a warehouse kind.
@@ -81,18 +76,6 @@ const KINDS: [WarehouseKind; 4] = [
     WarehouseKind::Overseas,
     WarehouseKind::Store,
 ];
-
-fn actor(ctx: &Ctx) -> Actor {
-    Actor(ctx.user.fields.username.clone())
-}
-
-fn status_of(errors: &FormErrors) -> StatusCode {
-    if errors.is_empty() {
-        StatusCode::OK
-    } else {
-        StatusCode::UNPROCESSABLE_ENTITY
-    }
-}
 
 // ------------------------------------------------------------------------------------
 // The list
@@ -141,17 +124,14 @@ struct ListPage {
 async fn list(State(s): State<AppState>, ctx: Ctx, uri: Uri) -> Result<Response, PageError> {
     let u = ListUrl::new(uri.path(), uri.query());
     let result = async {
-        let p = s.app.warehouses(&u.filter(None)?, &u.page()?).await?;
+        let f = u.filter(None)?.within(&ctx.user.fields.warehouse_ids);
+        let p = s.app.warehouses(&f, &u.page()?).await?;
         Ok::<_, jxc_app::Error>(p)
     }
     .await;
     let (rows, next, errors) = match result {
         Ok(p) => (
-            p.items
-                .iter()
-                .filter(|w| ctx.user.sees_warehouse(w.id))
-                .map(row)
-                .collect(),
+            p.items.iter().map(row).collect(),
             p.next,
             FormErrors::default(),
         ),
@@ -173,7 +153,10 @@ async fn list(State(s): State<AppState>, ctx: Ctx, uri: Uri) -> Result<Response,
 async fn export(State(s): State<AppState>, ctx: Ctx, uri: Uri) -> Result<Response, PageError> {
     let u = ListUrl::new("/warehouses", uri.query());
     let e = |e| PageError(ctx.lang, e, uri.clone());
-    let filter = u.filter(None).map_err(e)?;
+    let filter = u
+        .filter(None)
+        .map_err(e)?
+        .within(&ctx.user.fields.warehouse_ids);
     let bytes = s
         .app
         .export_warehouses(&filter, |w| ctx.user.sees_warehouse(w.id))

@@ -9,8 +9,9 @@ use jxc_core::warehouses::{NewWarehouse, WarehouseInput};
 use serde::Deserialize;
 
 use super::super::{Ctx, FormErrors, PageError, render, see_other};
-use super::{KINDS, actor, kind_key, seen_warehouse, status_of};
+use super::{KINDS, kind_key, seen_warehouse};
 use crate::AppState;
+use crate::pages::forms::{actor, form_status};
 
 /// The warehouse form as typed (refilled when it comes back with errors).
 #[derive(Debug, Default, Deserialize)]
@@ -91,7 +92,7 @@ struct WarehouseFormPage {
 }
 
 fn form_page(ctx: Ctx, id: i64, f: WarehouseForm, errors: FormErrors) -> Response {
-    let status = status_of(&errors);
+    let status = form_status(&errors);
     let kinds = KINDS.iter().map(|k| (k.as_str(), kind_key(*k))).collect();
     (
         status,
