@@ -64,6 +64,21 @@ impl Fen {
         format!("{sign}{}.{:02}", a / 100, a % 100)
     }
 
+    /// For reading on a page: thousands grouped, `1,234,170.66` (parsing accepts it back).
+    pub fn to_yuan_grouped(self) -> String {
+        let sign = if self.0 < 0 { "-" } else { "" };
+        let a = self.0.unsigned_abs();
+        let whole = (a / 100).to_string();
+        let mut grouped = String::with_capacity(whole.len() + whole.len() / 3);
+        for (i, ch) in whole.chars().enumerate() {
+            if i > 0 && (whole.len() - i) % 3 == 0 {
+                grouped.push(',');
+            }
+            grouped.push(ch);
+        }
+        format!("{sign}{grouped}.{:02}", a % 100)
+    }
+
     pub fn checked_add(self, o: Fen) -> Option<Fen> {
         self.0.checked_add(o.0).map(Fen)
     }
@@ -129,6 +144,18 @@ pub fn split_largest_remainder(total: i64, weights: &[i64]) -> Vec<i64> {
 mod tests {
     use super::*;
     use proptest::prelude::*;
+
+    #[test]
+    fn amounts_on_a_page_are_grouped_by_thousands_and_read_back_exactly() {
+        assert_eq!(Fen(123417066).to_yuan_grouped(), "1,234,170.66");
+        assert_eq!(Fen(99).to_yuan_grouped(), "0.99");
+        assert_eq!(Fen(-100000).to_yuan_grouped(), "-1,000.00");
+        assert_eq!(Fen(12345).to_yuan_grouped(), "123.45");
+        for f in [0, 1, 100_000_00, -987_654_321_09, i64::MAX / 2] {
+            let text = Fen(f).to_yuan_grouped();
+            assert_eq!(Fen::parse_yuan("x", &text).unwrap(), Fen(f), "{text}");
+        }
+    }
 
     #[test]
     fn yuan_text_from_spreadsheets_parses_to_exact_fen() {

@@ -59,14 +59,14 @@ async fn page(State(s): State<AppState>, ctx: Ctx) -> Result<Response, PageError
             code: w.warehouse_code.clone(),
             name: w.warehouse_name.clone(),
             on_hand: w.on_hand,
-            value: w.value.to_yuan(),
+            value: w.value.to_yuan_grouped(),
             share: (i128::from(w.value.0.max(0)) * 100 / i128::from(max)) as i64,
         })
         .collect();
     Ok(render(&DashboardPage {
         ctx,
         counts: d.counts,
-        total_value: jxc_core::money::Fen(total).to_yuan(),
+        total_value: jxc_core::money::Fen(total).to_yuan_grouped(),
         total_units,
         low_stock: d.low_stock,
         low_stock_at_most: d.low_stock_at_most,

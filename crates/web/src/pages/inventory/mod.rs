@@ -41,7 +41,7 @@ fn asked_warehouse(u: &ListUrl) -> Result<Option<WarehouseId>, jxc_app::Error> {
     Ok(u.id("warehouse_id")?.map(WarehouseId))
 }
 
-/// `¥1,234.56`-style text without separators: `¥1234.56`.
+/// Money on a stock page: `¥1,234.56`.
 fn yuan(f: jxc_core::money::Fen) -> String {
-    format!("¥{}", f.to_yuan())
+    format!("¥{}", f.to_yuan_grouped())
 }
