@@ -11,6 +11,7 @@
 //! - [`inventory`]: stock documents, moving-average valuation, reservations and the
 //!   ledger/balance check.
 //! - [`paging`]: keyset page requests shared by every list.
+//! - [`orders`]: pricing and proration, addresses, phone numbers.
 //! - [`users`] and [`permissions`]: roles, and the one table of what each role may do.
 
 pub mod catalog;
@@ -18,6 +19,7 @@ pub mod error;
 pub mod ids;
 pub mod inventory;
 pub mod money;
+pub mod orders;
 pub mod paging;
 pub mod partners;
 pub mod permissions;
