@@ -33,6 +33,7 @@ id!(
     ReservationId,
     UserId,
     ApiTokenId,
+    OrderId,
 );
 
 impl LotId {

@@ -17,6 +17,7 @@ pub const NAME: &str = "sqlite";
 const MIGRATIONS: &[(i64, &str)] = &[
     (1, include_str!("../migrations/0001_foundation.sql")),
     (2, include_str!("../migrations/0002_users.sql")),
+    (3, include_str!("../migrations/0003_orders.sql")),
 ];
 
 pub async fn connect(url: &str) -> Result<(Pool<Sqlite>, Pool<Sqlite>)> {

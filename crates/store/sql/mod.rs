@@ -4,6 +4,7 @@ pub(crate) mod admin;
 mod catalog;
 mod inventory;
 mod inventory_lists;
+mod orders;
 mod partners;
 mod posting;
 mod records;

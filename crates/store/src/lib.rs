@@ -8,16 +8,18 @@
 pub mod conformance;
 mod error;
 pub mod model;
+pub mod orders;
 
 use std::collections::BTreeMap;
 
 use async_trait::async_trait;
 use jxc_core::catalog::{BundleComponent, Listing, NewListing, NewSku, Sku};
 use jxc_core::ids::{
-    ApiTokenId, ListingId, LocationId, ReservationId, ShopId, SkuId, UserId, WarehouseId,
+    ApiTokenId, ListingId, LocationId, OrderId, ReservationId, ShopId, SkuId, UserId, WarehouseId,
 };
 use jxc_core::inventory::check::Observed;
 use jxc_core::inventory::{BalanceKey, Document};
+use jxc_core::orders::{HoldReason, Receiver};
 use jxc_core::paging::{Page, PageRequest};
 use jxc_core::partners::{NewPartner, NewShop, Partner, PartnerKind, Shop};
 use jxc_core::users::{NewUser, User};
@@ -25,6 +27,7 @@ use jxc_core::warehouses::{Location, NewLocation, NewWarehouse, Warehouse};
 
 pub use error::StoreError;
 pub use model::*;
+pub use orders::*;
 
 pub type Result<T, E = StoreError> = std::result::Result<T, E>;
 
@@ -186,6 +189,72 @@ pub trait InventoryStore: Send + Sync {
     async fn low_stock_count(&self, at_most: i64) -> Result<i64>;
 }
 
+/// 订单: intake, the queue, holds and events.
+#[async_trait]
+pub trait OrderStore: Send + Sync {
+    /// Imports orders in one transaction. New orders are created 待审核 with their holds;
+    /// an order already there (same shop and platform id) with the same content is left
+    /// alone; one with different content is updated, and every change recorded as an
+    /// event (a refund, an address edit, changed lines or a close also hold it). Orders
+    /// whose merge key matches another open order get a merge-candidate hold; an order id
+    /// already known under another shop of the same platform gets a duplicate hold.
+    async fn import_orders(
+        &self,
+        orders: &[IncomingOrder],
+        actor: &Actor,
+    ) -> Result<Vec<OrderImportOutcome>>;
+    async fn get_order(&self, id: OrderId) -> Result<Option<StoredOrder>>;
+    async fn list_orders(
+        &self,
+        filter: &OrderFilter,
+        page: &PageRequest,
+    ) -> Result<Page<OrderSummary>>;
+    /// Tab counts, limited to `shop_ids` (empty: all shops).
+    async fn order_counts(&self, shop_ids: &[ShopId]) -> Result<OrderCounts>;
+    async fn order_events(&self, id: OrderId) -> Result<Vec<OrderEvent>>;
+    /// 审核: pending orders without a blocking hold become approved.
+    async fn approve_orders(&self, ids: &[OrderId], actor: &Actor) -> Result<Vec<BulkOutcome>>;
+    /// Puts a hold with `reason` on each order (not cancelled ones).
+    async fn hold_orders(
+        &self,
+        ids: &[OrderId],
+        reason: HoldReason,
+        note: &str,
+        actor: &Actor,
+    ) -> Result<Vec<BulkOutcome>>;
+    /// Releases the live holds of each order (only `reason` when given), with a note.
+    async fn release_holds(
+        &self,
+        ids: &[OrderId],
+        reason: Option<HoldReason>,
+        note: &str,
+        actor: &Actor,
+    ) -> Result<Vec<BulkOutcome>>;
+    /// Adds a tag to each order.
+    async fn tag_orders(
+        &self,
+        ids: &[OrderId],
+        tag: &str,
+        actor: &Actor,
+    ) -> Result<Vec<BulkOutcome>>;
+    /// 取消 (not yet shipped orders).
+    async fn cancel_orders(
+        &self,
+        ids: &[OrderId],
+        note: &str,
+        actor: &Actor,
+    ) -> Result<Vec<BulkOutcome>>;
+    /// Changes the receiver (address edit), records it, and sets the address and phone
+    /// holds to `holds` (those no longer found are released automatically).
+    async fn update_receiver(
+        &self,
+        id: OrderId,
+        receiver: &Receiver,
+        holds: &[HoldReason],
+        actor: &Actor,
+    ) -> Result<StoredOrder>;
+}
+
 /// 用户, 会话, API 令牌. Passwords, session ids and tokens arrive here already hashed;
 /// the store never sees a secret.
 #[async_trait]
@@ -244,10 +313,16 @@ pub trait AdminStore: Send + Sync {
 
 /// Everything jxc stores. `Arc<dyn Store>` is what the app holds.
 pub trait Store:
-    CatalogStore + PartnerStore + WarehouseStore + InventoryStore + UserStore + AdminStore
+    CatalogStore + PartnerStore + WarehouseStore + InventoryStore + OrderStore + UserStore + AdminStore
 {
 }
-impl<T: CatalogStore + PartnerStore + WarehouseStore + InventoryStore + UserStore + AdminStore>
-    Store for T
+impl<T> Store for T where
+    T: CatalogStore
+        + PartnerStore
+        + WarehouseStore
+        + InventoryStore
+        + OrderStore
+        + UserStore
+        + AdminStore
 {
 }

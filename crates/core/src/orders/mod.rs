@@ -1,6 +1,10 @@
-//! 订单: one queue for every shop. Pricing and proration (`pricing`), addresses checked
-//! against the GB/T 2260 divisions (`address`), mainland phone numbers (`phone`).
+//! 订单: one queue for every shop. The order, its state and holds (`order`), pricing and
+//! proration (`pricing`), addresses checked against the GB/T 2260 divisions (`address`),
+//! mainland phone numbers (`phone`).
 
 pub mod address;
+pub mod order;
 pub mod phone;
 pub mod pricing;
+
+pub use order::{Change, HoldReason, NewOrder, OrderLine, OrderState, Receiver, changes};

@@ -21,7 +21,9 @@ use jxc_core::warehouses::{LocationInput, NewLocation, NewWarehouse, WarehouseIn
 
 use crate::*;
 
+mod orders;
 mod users;
+pub use orders::*;
 pub use users::*;
 
 pub type Shared = Arc<dyn Store>;
@@ -50,6 +52,10 @@ macro_rules! conformance_tests {
             sessions_expire_and_end_with_a_new_password_or_a_disabled_user,
             api_tokens_are_found_by_hash_until_revoked,
             lists_can_be_limited_to_a_users_shops_and_warehouses,
+            importing_the_same_orders_twice_changes_nothing_and_a_refund_holds_the_order,
+            detector_holds_clear_themselves_when_the_cause_is_fixed,
+            approving_needs_no_blocking_hold_and_every_step_is_an_event,
+            merge_candidates_and_duplicates_are_found_across_imports,
             the_stock_summary_sums_by_sku_and_by_warehouse_in_pages,
             low_stock_lists_active_stock_skus_at_or_under_the_threshold_even_without_stock,
             lists_keep_to_the_warehouses_a_user_is_limited_to,

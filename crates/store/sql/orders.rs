@@ -1,0 +1,1148 @@
+//! 订单: intake (idempotent, with change events), the queue, holds and events.
+
+use std::collections::{BTreeSet, HashMap};
+
+use async_trait::async_trait;
+use jxc_core::ids::{OrderId, ShopId, SkuId};
+use jxc_core::money::Fen;
+use jxc_core::orders::{HoldReason, NewOrder, OrderLine, OrderState, Receiver, changes};
+use jxc_core::paging::{Cursor, Page, PageRequest};
+use jxc_store::{
+    Actor, BulkOutcome, Hold, IncomingOrder, OrderCounts, OrderEvent, OrderFilter,
+    OrderImportAction, OrderImportOutcome, OrderStore, OrderSummary, Result, StoreError,
+    StoredOrder,
+};
+
+use super::SqlStore;
+use super::records::push_keyset;
+use super::util::*;
+
+const ORDER_COLS: &[&str] = &[
+    "id",
+    "shop_id",
+    "platform_order_id",
+    "platform_status",
+    "state",
+    "held",
+    "buyer_nick",
+    "buyer_id",
+    "receiver_name",
+    "receiver_mobile",
+    "receiver_phone",
+    "province",
+    "city",
+    "district",
+    "town",
+    "address_detail",
+    "zip",
+    "buyer_message",
+    "seller_memo",
+    "seller_flag",
+    "created_at",
+    "paid_at",
+    "currency",
+    "goods_amount",
+    "shipping_fee",
+    "discount_merchant",
+    "discount_platform",
+    "points_value",
+    "paid_amount",
+    "merge_key",
+    "source_json",
+    "imported_at",
+    "updated_at",
+];
+
+/// The columns an update from the platform rewrites (not our state, tags or priority).
+const PLATFORM_COLS: &[&str] = &[
+    "platform_status",
+    "buyer_nick",
+    "buyer_id",
+    "receiver_name",
+    "receiver_mobile",
+    "receiver_phone",
+    "province",
+    "city",
+    "district",
+    "town",
+    "address_detail",
+    "zip",
+    "buyer_message",
+    "seller_memo",
+    "seller_flag",
+    "created_at",
+    "paid_at",
+    "currency",
+    "goods_amount",
+    "shipping_fee",
+    "discount_merchant",
+    "discount_platform",
+    "points_value",
+    "paid_amount",
+    "merge_key",
+    "source_json",
+    "updated_at",
+];
+
+const LINE_COLS: &[&str] = &[
+    "order_id",
+    "line_no",
+    "platform_line_id",
+    "platform_item_id",
+    "platform_sku_id",
+    "outer_code",
+    "title",
+    "spec",
+    "qty",
+    "unit_price",
+    "line_discount",
+    "order_discount_share",
+    "shipping_share",
+    "paid",
+    "refund_status",
+    "sku_id",
+];
+
+fn platform_values(o: &NewOrder, source: &str, now: i64) -> Vec<Val> {
+    let r = &o.receiver;
+    vec![
+        o.platform_status.as_str().into(),
+        o.buyer_nick.as_str().into(),
+        o.buyer_id.as_str().into(),
+        r.name.as_str().into(),
+        r.mobile.as_str().into(),
+        r.phone.as_str().into(),
+        r.province.as_str().into(),
+        r.city.as_str().into(),
+        r.district.as_str().into(),
+        r.town.as_str().into(),
+        r.detail.as_str().into(),
+        r.zip.as_str().into(),
+        o.buyer_message.as_str().into(),
+        o.seller_memo.as_str().into(),
+        Val::I(o.seller_flag),
+        Val::I(o.created_at),
+        Val::OI(o.paid_at),
+        o.currency.as_str().into(),
+        Val::I(o.goods_amount.0),
+        Val::I(o.shipping_fee.0),
+        Val::I(o.discount_merchant.0),
+        Val::I(o.discount_platform.0),
+        Val::I(o.points_value.0),
+        Val::I(o.paid_amount.0),
+        o.merge_key().into(),
+        source.into(),
+        Val::I(now),
+    ]
+}
+
+fn line_rows(order_id: i64, lines: &[OrderLine]) -> Vec<Vec<Val>> {
+    lines
+        .iter()
+        .enumerate()
+        .map(|(i, l)| {
+            vec![
+                Val::I(order_id),
+                Val::I(i as i64 + 1),
+                l.platform_line_id.as_str().into(),
+                l.platform_item_id.as_str().into(),
+                l.platform_sku_id.as_str().into(),
+                l.outer_code.as_str().into(),
+                l.title.as_str().into(),
+                l.spec.as_str().into(),
+                Val::I(l.qty),
+                Val::I(l.unit_price.0),
+                Val::I(l.line_discount.0),
+                Val::I(l.order_discount_share.0),
+                Val::I(l.shipping_share.0),
+                Val::I(l.paid.0),
+                l.refund_status.as_str().into(),
+                Val::OI(l.sku_id.map(|s| s.0)),
+            ]
+        })
+        .collect()
+}
+
+fn source_json(o: &NewOrder) -> Result<String> {
+    serde_json::to_string(o).map_err(|e| StoreError::Database(format!("order to JSON: {e}")))
+}
+
+/// Holds and events written at the end of an import, in bulk.
+#[derive(Default)]
+struct Writes {
+    holds: Vec<Vec<Val>>,
+    events: Vec<Vec<Val>>,
+    touched: BTreeSet<i64>,
+}
+
+impl Writes {
+    fn hold(&mut self, order: i64, reason: HoldReason, note: &str, now: i64, actor: &Actor) {
+        self.holds.push(vec![
+            Val::I(order),
+            reason.as_str().into(),
+            note.into(),
+            Val::I(now),
+            actor.0.as_str().into(),
+        ]);
+        self.event(order, "held", reason.as_str(), now, actor);
+    }
+
+    fn event(&mut self, order: i64, kind: &str, detail: &str, now: i64, actor: &Actor) {
+        self.events.push(vec![
+            Val::I(order),
+            Val::I(now),
+            actor.0.as_str().into(),
+            kind.into(),
+            detail.into(),
+        ]);
+        self.touched.insert(order);
+    }
+
+    async fn flush(self, c: &mut Conn) -> Result<()> {
+        insert_rows(
+            c,
+            "order_holds",
+            &["order_id", "reason", "note", "created_at", "created_by"],
+            self.holds,
+            "",
+        )
+        .await?;
+        insert_rows(
+            c,
+            "order_events",
+            &["order_id", "at", "actor", "kind", "detail"],
+            self.events,
+            "",
+        )
+        .await?;
+        refresh_held(c, &self.touched).await
+    }
+}
+
+/// `held` = the order has a live hold.
+async fn refresh_held(c: &mut Conn, ids: &BTreeSet<i64>) -> Result<()> {
+    let ids: Vec<i64> = ids.iter().copied().collect();
+    for chunk in ids.chunks(500) {
+        let mut sql = Sql::new(
+            "UPDATE orders SET held = EXISTS (SELECT 1 FROM order_holds h \
+             WHERE h.order_id = orders.id AND h.released_at IS NULL) WHERE ",
+        );
+        push_in(&mut sql, "id", chunk.iter().map(|&i| Val::I(i)));
+        sql.execute(c).await?;
+    }
+    Ok(())
+}
+
+/// Live hold reasons per order.
+async fn live_holds(c: &mut Conn, ids: &[i64]) -> Result<HashMap<i64, Vec<HoldReason>>> {
+    let mut out: HashMap<i64, Vec<HoldReason>> = HashMap::new();
+    for chunk in ids.chunks(500) {
+        let mut sql =
+            Sql::new("SELECT order_id, reason FROM order_holds WHERE released_at IS NULL AND ");
+        push_in(&mut sql, "order_id", chunk.iter().map(|&i| Val::I(i)));
+        for r in sql.fetch_all(c).await? {
+            if let Some(reason) = HoldReason::parse(&col::<String>(&r, "reason")?) {
+                out.entry(col(&r, "order_id")?).or_default().push(reason);
+            }
+        }
+    }
+    Ok(out)
+}
+
+/// Releases live holds of `order` (all, or those of `reasons`), recording who and why.
+async fn release(
+    c: &mut Conn,
+    w: &mut Writes,
+    order: i64,
+    reasons: Option<&[HoldReason]>,
+    note: &str,
+    now: i64,
+    actor: &Actor,
+) -> Result<u64> {
+    let mut sql = Sql::new("UPDATE order_holds SET released_at = ");
+    sql.bind(now)
+        .push(", released_by = ")
+        .bind(actor.0.as_str())
+        .push(", release_note = ")
+        .bind(note)
+        .push(" WHERE order_id = ")
+        .bind(order)
+        .push(" AND released_at IS NULL");
+    if let Some(rs) = reasons {
+        sql.push(" AND ");
+        push_in(&mut sql, "reason", rs.iter().map(|r| Val::from(r.as_str())));
+    }
+    let n = sql.execute(c).await?;
+    if n > 0 {
+        let what = reasons
+            .map(|rs| rs.iter().map(|r| r.as_str()).collect::<Vec<_>>().join(","))
+            .unwrap_or_else(|| "all".into());
+        w.event(order, "released", &format!("{what}: {note}"), now, actor);
+    }
+    Ok(n)
+}
+
+fn order_from_row(r: &Row) -> Result<(OrderId, OrderState, NewOrder, Vec<String>, i64, i64, i64)> {
+    let state = OrderState::parse(&col::<String>(r, "state")?)
+        .ok_or_else(|| StoreError::Database("stored order has an unknown state".into()))?;
+    let order = NewOrder {
+        shop_id: ShopId(col(r, "shop_id")?),
+        platform_order_id: col(r, "platform_order_id")?,
+        platform_status: col(r, "platform_status")?,
+        buyer_nick: col(r, "buyer_nick")?,
+        buyer_id: col(r, "buyer_id")?,
+        receiver: Receiver {
+            name: col(r, "receiver_name")?,
+            mobile: col(r, "receiver_mobile")?,
+            phone: col(r, "receiver_phone")?,
+            province: col(r, "province")?,
+            city: col(r, "city")?,
+            district: col(r, "district")?,
+            town: col(r, "town")?,
+            detail: col(r, "address_detail")?,
+            zip: col(r, "zip")?,
+        },
+        buyer_message: col(r, "buyer_message")?,
+        seller_memo: col(r, "seller_memo")?,
+        seller_flag: col(r, "seller_flag")?,
+        created_at: col(r, "created_at")?,
+        paid_at: col(r, "paid_at")?,
+        currency: col(r, "currency")?,
+        goods_amount: Fen(col(r, "goods_amount")?),
+        shipping_fee: Fen(col(r, "shipping_fee")?),
+        discount_merchant: Fen(col(r, "discount_merchant")?),
+        discount_platform: Fen(col(r, "discount_platform")?),
+        points_value: Fen(col(r, "points_value")?),
+        paid_amount: Fen(col(r, "paid_amount")?),
+        lines: vec![],
+    };
+    let tags = col::<String>(r, "tags")?
+        .split(',')
+        .filter(|t| !t.is_empty())
+        .map(str::to_string)
+        .collect();
+    Ok((
+        OrderId(col(r, "id")?),
+        state,
+        order,
+        tags,
+        col(r, "priority")?,
+        col(r, "imported_at")?,
+        col(r, "updated_at")?,
+    ))
+}
+
+fn line_from_row(r: &Row) -> Result<OrderLine> {
+    Ok(OrderLine {
+        platform_line_id: col(r, "platform_line_id")?,
+        platform_item_id: col(r, "platform_item_id")?,
+        platform_sku_id: col(r, "platform_sku_id")?,
+        outer_code: col(r, "outer_code")?,
+        title: col(r, "title")?,
+        spec: col(r, "spec")?,
+        qty: col(r, "qty")?,
+        unit_price: Fen(col(r, "unit_price")?),
+        line_discount: Fen(col(r, "line_discount")?),
+        order_discount_share: Fen(col(r, "order_discount_share")?),
+        shipping_share: Fen(col(r, "shipping_share")?),
+        paid: Fen(col(r, "paid")?),
+        refund_status: col(r, "refund_status")?,
+        sku_id: col::<Option<i64>>(r, "sku_id")?.map(SkuId),
+    })
+}
+
+async fn load(c: &mut Conn, id: OrderId) -> Result<Option<StoredOrder>> {
+    let Some(r) = Sql::new("SELECT * FROM orders WHERE id = ")
+        .bind(id.0)
+        .fetch_optional(c)
+        .await?
+    else {
+        return Ok(None);
+    };
+    let (id, state, mut order, tags, priority, imported, updated) = order_from_row(&r)?;
+    order.lines = Sql::new("SELECT * FROM order_lines WHERE order_id = ")
+        .bind(id.0)
+        .push(" ORDER BY line_no")
+        .fetch_all(c)
+        .await?
+        .iter()
+        .map(line_from_row)
+        .collect::<Result<_>>()?;
+    let holds = Sql::new("SELECT * FROM order_holds WHERE order_id = ")
+        .bind(id.0)
+        .push(" ORDER BY id")
+        .fetch_all(c)
+        .await?
+        .iter()
+        .map(|h| {
+            Ok(Hold {
+                id: col(h, "id")?,
+                reason: HoldReason::parse(&col::<String>(h, "reason")?)
+                    .unwrap_or(HoldReason::Manual),
+                note: col(h, "note")?,
+                created_at: ts(col(h, "created_at")?),
+                created_by: col(h, "created_by")?,
+                released_at: col::<Option<i64>>(h, "released_at")?.map(ts),
+                released_by: col(h, "released_by")?,
+                release_note: col(h, "release_note")?,
+            })
+        })
+        .collect::<Result<_>>()?;
+    Ok(Some(StoredOrder {
+        id,
+        state,
+        order,
+        holds,
+        tags,
+        priority,
+        imported_at: ts(imported),
+        updated_at: ts(updated),
+    }))
+}
+
+/// The orders of `ids` with their state, for the bulk actions.
+async fn states(c: &mut Conn, ids: &[OrderId]) -> Result<HashMap<i64, OrderState>> {
+    let mut out = HashMap::new();
+    for chunk in ids.chunks(500) {
+        let mut sql = Sql::new("SELECT id, state FROM orders WHERE ");
+        push_in(&mut sql, "id", chunk.iter().map(|i| Val::I(i.0)));
+        for r in sql.fetch_all(c).await? {
+            if let Some(s) = OrderState::parse(&col::<String>(&r, "state")?) {
+                out.insert(col(&r, "id")?, s);
+            }
+        }
+    }
+    Ok(out)
+}
+
+fn outcome(id: OrderId, result: std::result::Result<(), String>) -> BulkOutcome {
+    BulkOutcome {
+        order_id: id,
+        ok: result.is_ok(),
+        reason: result.err().unwrap_or_default(),
+    }
+}
+
+const NOT_FOUND: &str = "订单不存在 / no such order";
+
+#[async_trait]
+impl OrderStore for SqlStore {
+    async fn import_orders(
+        &self,
+        incoming: &[IncomingOrder],
+        actor: &Actor,
+    ) -> Result<Vec<OrderImportOutcome>> {
+        let mut tx = crate::dialect::begin_write(&self.write).await?;
+        let now = now_ms();
+        // Shops and their platforms, for duplicates across shops of one platform.
+        let platforms: HashMap<i64, String> = Sql::new("SELECT id, platform FROM shops")
+            .fetch_all(&mut tx)
+            .await?
+            .iter()
+            .map(|r| Ok((col(r, "id")?, col(r, "platform")?)))
+            .collect::<Result<_>>()?;
+        // What is already there under the same platform order ids.
+        let pids: BTreeSet<&str> = incoming
+            .iter()
+            .map(|o| o.order.platform_order_id.as_str())
+            .collect();
+        let mut known: HashMap<(i64, String), (i64, String, OrderState)> = HashMap::new();
+        let mut by_pid: HashMap<String, Vec<i64>> = HashMap::new();
+        let pids: Vec<&str> = pids.into_iter().collect();
+        for chunk in pids.chunks(500) {
+            let mut sql = Sql::new(
+                "SELECT id, shop_id, platform_order_id, source_json, state FROM orders WHERE ",
+            );
+            push_in(
+                &mut sql,
+                "platform_order_id",
+                chunk.iter().map(|p| Val::from(*p)),
+            );
+            for r in sql.fetch_all(&mut tx).await? {
+                let shop: i64 = col(&r, "shop_id")?;
+                let pid: String = col(&r, "platform_order_id")?;
+                let state = OrderState::parse(&col::<String>(&r, "state")?)
+                    .unwrap_or(OrderState::PendingReview);
+                by_pid.entry(pid.clone()).or_default().push(shop);
+                known.insert(
+                    (shop, pid),
+                    (col(&r, "id")?, col(&r, "source_json")?, state),
+                );
+            }
+        }
+        let new_count = incoming
+            .iter()
+            .filter(|o| {
+                !known.contains_key(&(o.order.shop_id.0, o.order.platform_order_id.clone()))
+            })
+            .count();
+        let mut ids = crate::dialect::next_ids(&mut tx, "orders", new_count)
+            .await?
+            .into_iter();
+        let mut w = Writes::default();
+        let mut order_rows = Vec::new();
+        let mut lines = Vec::new();
+        let mut outcomes = Vec::with_capacity(incoming.len());
+        let mut keys = BTreeSet::new();
+        for inc in incoming {
+            let o = &inc.order;
+            let source = source_json(o)?;
+            let key = (o.shop_id.0, o.platform_order_id.clone());
+            if let Some((id, old_source, state)) = known.get(&key).cloned() {
+                if old_source == source {
+                    outcomes.push(OrderImportOutcome {
+                        row: inc.row,
+                        order_id: OrderId(id),
+                        action: OrderImportAction::Unchanged,
+                        changes: vec![],
+                    });
+                    continue;
+                }
+                let old: NewOrder = serde_json::from_str(&old_source)
+                    .map_err(|e| StoreError::Database(format!("stored order JSON: {e}")))?;
+                let found = changes(&old, o);
+                let mut sql = Sql::new("UPDATE orders SET ");
+                for (i, (c, v)) in PLATFORM_COLS
+                    .iter()
+                    .zip(platform_values(o, &source, now))
+                    .enumerate()
+                {
+                    if i > 0 {
+                        sql.push(", ");
+                    }
+                    sql.push(c).push(" = ").bind(v);
+                }
+                sql.push(" WHERE id = ").bind(id).execute(&mut tx).await?;
+                Sql::new("DELETE FROM order_lines WHERE order_id = ")
+                    .bind(id)
+                    .execute(&mut tx)
+                    .await?;
+                lines.extend(line_rows(id, &o.lines));
+                for ch in &found {
+                    w.event(id, "changed", &ch.describe(), now, actor);
+                }
+                let live = live_holds(&mut tx, &[id])
+                    .await?
+                    .remove(&id)
+                    .unwrap_or_default();
+                if state != OrderState::Cancelled {
+                    if found.iter().any(|c| c.holds())
+                        && !live.contains(&HoldReason::PlatformChange)
+                    {
+                        let what: Vec<String> = found
+                            .iter()
+                            .filter(|c| c.holds())
+                            .map(|c| c.describe())
+                            .collect();
+                        w.hold(id, HoldReason::PlatformChange, &what.join("; "), now, actor);
+                    }
+                    for r in &inc.holds {
+                        if !live.contains(r) {
+                            w.hold(id, *r, "", now, actor);
+                        }
+                    }
+                    // Holds a detector set clear themselves once the cause is gone.
+                    let cleared: Vec<HoldReason> = live
+                        .iter()
+                        .copied()
+                        .filter(|r| r.auto_clears() && !inc.holds.contains(r))
+                        .collect();
+                    if !cleared.is_empty() {
+                        release(
+                            &mut tx,
+                            &mut w,
+                            id,
+                            Some(&cleared),
+                            "已自动解除 / cleared: fixed",
+                            now,
+                            actor,
+                        )
+                        .await?;
+                    }
+                }
+                keys.insert(o.merge_key());
+                outcomes.push(OrderImportOutcome {
+                    row: inc.row,
+                    order_id: OrderId(id),
+                    action: OrderImportAction::Changed,
+                    changes: found,
+                });
+                continue;
+            }
+            let Some(id) = ids.next() else {
+                return Err(StoreError::Database("order id allocation ran short".into()));
+            };
+            known.insert(key, (id, source.clone(), OrderState::PendingReview));
+            let mut row = vec![
+                Val::I(id),
+                Val::I(o.shop_id.0),
+                o.platform_order_id.as_str().into(),
+            ];
+            let mut values = platform_values(o, &source, now);
+            let updated = values.pop().unwrap_or(Val::I(now));
+            let source_v = values.pop().unwrap_or(Val::T(source.clone()));
+            let merge = values.pop().unwrap_or(Val::T(String::new()));
+            // platform_status comes first in the platform columns, then state and held.
+            let status = values.remove(0);
+            row.push(status);
+            row.push(OrderState::PendingReview.as_str().into());
+            row.push(Val::B(false));
+            row.extend(values);
+            row.extend([merge, source_v, Val::I(now), updated]);
+            order_rows.push(row);
+            lines.extend(line_rows(id, &o.lines));
+            w.event(id, "imported", &format!("row {}", inc.row), now, actor);
+            let mut holds: Vec<HoldReason> = inc.holds.clone();
+            let platform = platforms.get(&o.shop_id.0);
+            let dup = by_pid.get(&o.platform_order_id).is_some_and(|shops| {
+                shops
+                    .iter()
+                    .any(|s| *s != o.shop_id.0 && platforms.get(s) == platform)
+            });
+            if dup {
+                holds.push(HoldReason::Duplicate);
+            }
+            holds.sort();
+            holds.dedup();
+            for r in holds {
+                w.hold(id, r, "", now, actor);
+            }
+            by_pid
+                .entry(o.platform_order_id.clone())
+                .or_default()
+                .push(o.shop_id.0);
+            keys.insert(o.merge_key());
+            outcomes.push(OrderImportOutcome {
+                row: inc.row,
+                order_id: OrderId(id),
+                action: OrderImportAction::Created,
+                changes: vec![],
+            });
+        }
+        insert_rows(&mut tx, "orders", ORDER_COLS, order_rows, "").await?;
+        insert_rows(&mut tx, "order_lines", LINE_COLS, lines, "").await?;
+        // 合单 candidates: paid, open orders sharing a merge key.
+        let keys: Vec<String> = keys.into_iter().collect();
+        let mut groups: HashMap<String, Vec<i64>> = HashMap::new();
+        for chunk in keys.chunks(500) {
+            let mut sql = Sql::new(
+                "SELECT id, merge_key FROM orders WHERE state <> 'cancelled' AND paid_at IS NOT NULL AND ",
+            );
+            push_in(
+                &mut sql,
+                "merge_key",
+                chunk.iter().map(|k| Val::from(k.as_str())),
+            );
+            for r in sql.fetch_all(&mut tx).await? {
+                groups
+                    .entry(col(&r, "merge_key")?)
+                    .or_default()
+                    .push(col(&r, "id")?);
+            }
+        }
+        let candidates: Vec<i64> = groups
+            .into_values()
+            .filter(|g| g.len() > 1)
+            .flatten()
+            .collect();
+        let live = live_holds(&mut tx, &candidates).await?;
+        let pending: HashMap<i64, Vec<HoldReason>> =
+            w.holds.iter().fold(HashMap::new(), |mut m, h| {
+                if let (Val::I(id), Val::T(r)) = (&h[0], &h[1]) {
+                    if let Some(r) = HoldReason::parse(r) {
+                        m.entry(*id).or_default().push(r);
+                    }
+                }
+                m
+            });
+        for id in candidates {
+            let has = live
+                .get(&id)
+                .is_some_and(|v| v.contains(&HoldReason::MergeCandidate))
+                || pending
+                    .get(&id)
+                    .is_some_and(|v| v.contains(&HoldReason::MergeCandidate));
+            if !has {
+                w.hold(id, HoldReason::MergeCandidate, "", now, actor);
+            }
+        }
+        w.flush(&mut tx).await?;
+        tx.commit().await.db()?;
+        Ok(outcomes)
+    }
+
+    async fn get_order(&self, id: OrderId) -> Result<Option<StoredOrder>> {
+        let mut c = self.read.acquire().await.db()?;
+        load(&mut c, id).await
+    }
+
+    async fn list_orders(&self, f: &OrderFilter, page: &PageRequest) -> Result<Page<OrderSummary>> {
+        let mut c = self.read.acquire().await.db()?;
+        let mut sql = Sql::new(
+            "SELECT o.id, o.shop_id, s.name AS shop_name, s.platform, o.platform_order_id, \
+             o.platform_status, o.state, o.buyer_nick, o.receiver_name, o.province, o.city, \
+             o.paid_amount, o.created_at, o.tags, o.buyer_message, \
+             (SELECT COUNT(*) FROM order_lines l WHERE l.order_id = o.id) AS line_count, \
+             (SELECT CAST(COALESCE(SUM(l.qty), 0) AS BIGINT) FROM order_lines l WHERE l.order_id = o.id) AS qty \
+             FROM orders o JOIN shops s ON s.id = o.shop_id WHERE 1 = 1",
+        );
+        if let Some(st) = f.state {
+            sql.push(" AND o.state = ").bind(st.as_str());
+        }
+        if let Some(h) = f.held {
+            sql.push(" AND o.held = ").bind(h);
+        }
+        if let Some(r) = f.hold_reason {
+            sql.push(" AND EXISTS (SELECT 1 FROM order_holds h WHERE h.order_id = o.id AND h.released_at IS NULL AND h.reason = ")
+                .bind(r.as_str())
+                .push(")");
+        }
+        if let Some(s) = f.shop_id {
+            sql.push(" AND o.shop_id = ").bind(s.0);
+        }
+        if !f.shop_ids.is_empty() {
+            sql.push(" AND ");
+            push_in(
+                &mut sql,
+                "o.shop_id",
+                f.shop_ids.iter().map(|s| Val::I(s.0)),
+            );
+        }
+        if let Some(p) = f.platform.as_deref().filter(|p| !p.is_empty()) {
+            sql.push(" AND s.platform = ").bind(p);
+        }
+        if let Some(q) = f.q.as_deref().filter(|q| !q.trim().is_empty()) {
+            let p = like_pattern(q);
+            sql.push(" AND (LOWER(o.platform_order_id) LIKE ")
+                .bind(p.clone())
+                .push(" ESCAPE '\\' OR LOWER(o.buyer_nick) LIKE ")
+                .bind(p.clone())
+                .push(" ESCAPE '\\' OR LOWER(o.receiver_name) LIKE ")
+                .bind(p)
+                .push(" ESCAPE '\\')");
+        }
+        if let Some(p) = f.province.as_deref().filter(|p| !p.is_empty()) {
+            sql.push(" AND o.province = ").bind(p);
+        }
+        if let Some(s) = f.sku_id {
+            sql.push(
+                " AND EXISTS (SELECT 1 FROM order_lines l WHERE l.order_id = o.id AND l.sku_id = ",
+            )
+            .bind(s.0)
+            .push(")");
+        }
+        if let Some(t) = f.tag.as_deref().filter(|t| !t.is_empty()) {
+            sql.push(" AND (',' || o.tags || ',') LIKE ")
+                .bind(format!("%,{},%", t.replace(['%', '_', '\\'], "")));
+        }
+        if let Some(t) = f.created_from {
+            sql.push(" AND o.created_at >= ").bind(t.timestamp_millis());
+        }
+        if let Some(t) = f.created_to {
+            sql.push(" AND o.created_at < ").bind(t.timestamp_millis());
+        }
+        push_keyset(&mut sql, "o.id", "o.id", page);
+        let rows = sql.fetch_all(&mut c).await?;
+        let ids: Vec<i64> = rows.iter().map(|r| col(r, "id")).collect::<Result<_>>()?;
+        let holds = live_holds(&mut c, &ids).await?;
+        let mut items = Vec::with_capacity(rows.len());
+        for r in &rows {
+            let id: i64 = col(r, "id")?;
+            let mut hs = holds.get(&id).cloned().unwrap_or_default();
+            hs.sort();
+            hs.dedup();
+            items.push((
+                id,
+                OrderSummary {
+                    id: OrderId(id),
+                    shop_id: ShopId(col(r, "shop_id")?),
+                    shop_name: col(r, "shop_name")?,
+                    platform: col(r, "platform")?,
+                    platform_order_id: col(r, "platform_order_id")?,
+                    platform_status: col(r, "platform_status")?,
+                    state: OrderState::parse(&col::<String>(r, "state")?)
+                        .unwrap_or(OrderState::PendingReview),
+                    holds: hs,
+                    buyer_nick: col(r, "buyer_nick")?,
+                    receiver_name: col(r, "receiver_name")?,
+                    province: col(r, "province")?,
+                    city: col(r, "city")?,
+                    paid_amount: Fen(col(r, "paid_amount")?),
+                    created_at: ts(col(r, "created_at")?),
+                    line_count: col(r, "line_count")?,
+                    qty: col(r, "qty")?,
+                    tags: col::<String>(r, "tags")?
+                        .split(',')
+                        .filter(|t| !t.is_empty())
+                        .map(str::to_string)
+                        .collect(),
+                    buyer_message: col(r, "buyer_message")?,
+                },
+            ));
+        }
+        let page = Page::from_rows(items, page.limit, |(id, _)| Cursor {
+            key: String::new(),
+            id: *id,
+        });
+        Ok(Page {
+            items: page.items.into_iter().map(|(_, s)| s).collect(),
+            next: page.next,
+        })
+    }
+
+    async fn order_counts(&self, shop_ids: &[ShopId]) -> Result<OrderCounts> {
+        let mut c = self.read.acquire().await.db()?;
+        let scope = |sql: &mut Sql, alias: &str| {
+            if !shop_ids.is_empty() {
+                sql.push(" AND ");
+                push_in(
+                    sql,
+                    &format!("{alias}shop_id"),
+                    shop_ids.iter().map(|s| Val::I(s.0)),
+                );
+            }
+        };
+        let mut sql = Sql::new(
+            "SELECT state, CAST(COUNT(*) AS BIGINT) AS n, CAST(SUM(CASE WHEN held THEN 1 ELSE 0 END) AS BIGINT) AS h FROM orders WHERE 1 = 1",
+        );
+        scope(&mut sql, "");
+        sql.push(" GROUP BY state");
+        let mut out = OrderCounts::default();
+        for r in sql.fetch_all(&mut c).await? {
+            let n: i64 = col(&r, "n")?;
+            out.held += col::<Option<i64>>(&r, "h")?.unwrap_or(0);
+            match OrderState::parse(&col::<String>(&r, "state")?) {
+                Some(OrderState::PendingReview) => out.pending_review = n,
+                Some(OrderState::Approved) => out.approved = n,
+                Some(OrderState::Cancelled) => out.cancelled = n,
+                None => {}
+            }
+        }
+        let mut sql = Sql::new(
+            "SELECT h.reason, CAST(COUNT(DISTINCT h.order_id) AS BIGINT) AS n FROM order_holds h \
+             JOIN orders o ON o.id = h.order_id WHERE h.released_at IS NULL",
+        );
+        scope(&mut sql, "o.");
+        sql.push(" GROUP BY h.reason");
+        for r in sql.fetch_all(&mut c).await? {
+            if let Some(reason) = HoldReason::parse(&col::<String>(&r, "reason")?) {
+                out.by_reason.push((reason, col(&r, "n")?));
+            }
+        }
+        out.by_reason.sort();
+        Ok(out)
+    }
+
+    async fn order_events(&self, id: OrderId) -> Result<Vec<OrderEvent>> {
+        let mut c = self.read.acquire().await.db()?;
+        Sql::new("SELECT * FROM order_events WHERE order_id = ")
+            .bind(id.0)
+            .push(" ORDER BY id")
+            .fetch_all(&mut c)
+            .await?
+            .iter()
+            .map(|r| {
+                Ok(OrderEvent {
+                    id: col(r, "id")?,
+                    at: ts(col(r, "at")?),
+                    actor: col(r, "actor")?,
+                    kind: col(r, "kind")?,
+                    detail: col(r, "detail")?,
+                })
+            })
+            .collect()
+    }
+
+    async fn approve_orders(&self, ids: &[OrderId], actor: &Actor) -> Result<Vec<BulkOutcome>> {
+        let mut tx = crate::dialect::begin_write(&self.write).await?;
+        let now = now_ms();
+        let st = states(&mut tx, ids).await?;
+        let raw: Vec<i64> = ids.iter().map(|i| i.0).collect();
+        let holds = live_holds(&mut tx, &raw).await?;
+        let mut w = Writes::default();
+        let mut out = Vec::new();
+        for id in ids {
+            let r = match st.get(&id.0) {
+                None => Err(NOT_FOUND.to_string()),
+                Some(OrderState::PendingReview) => {
+                    let blocking: Vec<&str> = holds
+                        .get(&id.0)
+                        .into_iter()
+                        .flatten()
+                        .filter(|r| !r.informational())
+                        .map(|r| r.label_zh())
+                        .collect();
+                    if blocking.is_empty() {
+                        Sql::new("UPDATE orders SET state = 'approved', updated_at = ")
+                            .bind(now)
+                            .push(" WHERE id = ")
+                            .bind(id.0)
+                            .execute(&mut tx)
+                            .await?;
+                        w.event(id.0, "approved", "", now, actor);
+                        Ok(())
+                    } else {
+                        Err(format!("有异常未处理 / held: {}", blocking.join("、")))
+                    }
+                }
+                Some(s) => Err(format!(
+                    "状态为{}，不能审核 / not pending review",
+                    s.label_zh()
+                )),
+            };
+            out.push(outcome(*id, r));
+        }
+        w.flush(&mut tx).await?;
+        tx.commit().await.db()?;
+        Ok(out)
+    }
+
+    async fn hold_orders(
+        &self,
+        ids: &[OrderId],
+        reason: HoldReason,
+        note: &str,
+        actor: &Actor,
+    ) -> Result<Vec<BulkOutcome>> {
+        let mut tx = crate::dialect::begin_write(&self.write).await?;
+        let now = now_ms();
+        let st = states(&mut tx, ids).await?;
+        let raw: Vec<i64> = ids.iter().map(|i| i.0).collect();
+        let holds = live_holds(&mut tx, &raw).await?;
+        let mut w = Writes::default();
+        let mut out = Vec::new();
+        for id in ids {
+            let r = match st.get(&id.0) {
+                None => Err(NOT_FOUND.to_string()),
+                Some(OrderState::Cancelled) => Err("订单已取消 / cancelled".to_string()),
+                Some(_) if holds.get(&id.0).is_some_and(|h| h.contains(&reason)) => Ok(()),
+                Some(_) => {
+                    w.hold(id.0, reason, note, now, actor);
+                    Ok(())
+                }
+            };
+            out.push(outcome(*id, r));
+        }
+        w.flush(&mut tx).await?;
+        tx.commit().await.db()?;
+        Ok(out)
+    }
+
+    async fn release_holds(
+        &self,
+        ids: &[OrderId],
+        reason: Option<HoldReason>,
+        note: &str,
+        actor: &Actor,
+    ) -> Result<Vec<BulkOutcome>> {
+        let mut tx = crate::dialect::begin_write(&self.write).await?;
+        let now = now_ms();
+        let st = states(&mut tx, ids).await?;
+        let mut w = Writes::default();
+        let mut out = Vec::new();
+        let reasons = reason.map(|r| vec![r]);
+        for id in ids {
+            let r = if st.contains_key(&id.0) {
+                let n =
+                    release(&mut tx, &mut w, id.0, reasons.as_deref(), note, now, actor).await?;
+                if n > 0 {
+                    Ok(())
+                } else {
+                    Err("没有可解除的异常 / no live hold".to_string())
+                }
+            } else {
+                Err(NOT_FOUND.to_string())
+            };
+            out.push(outcome(*id, r));
+        }
+        w.flush(&mut tx).await?;
+        tx.commit().await.db()?;
+        Ok(out)
+    }
+
+    async fn tag_orders(
+        &self,
+        ids: &[OrderId],
+        tag: &str,
+        actor: &Actor,
+    ) -> Result<Vec<BulkOutcome>> {
+        let mut tx = crate::dialect::begin_write(&self.write).await?;
+        let now = now_ms();
+        let mut w = Writes::default();
+        let mut out = Vec::new();
+        for id in ids {
+            let row = Sql::new("SELECT tags FROM orders WHERE id = ")
+                .bind(id.0)
+                .fetch_optional(&mut tx)
+                .await?;
+            let r = match row {
+                None => Err(NOT_FOUND.to_string()),
+                Some(row) => {
+                    let mut tags: Vec<String> = col::<String>(&row, "tags")?
+                        .split(',')
+                        .filter(|t| !t.is_empty())
+                        .map(str::to_string)
+                        .collect();
+                    if !tags.iter().any(|t| t == tag) {
+                        tags.push(tag.to_string());
+                        Sql::new("UPDATE orders SET tags = ")
+                            .bind(tags.join(","))
+                            .push(", updated_at = ")
+                            .bind(now)
+                            .push(" WHERE id = ")
+                            .bind(id.0)
+                            .execute(&mut tx)
+                            .await?;
+                        w.event(id.0, "tagged", tag, now, actor);
+                    }
+                    Ok(())
+                }
+            };
+            out.push(outcome(*id, r));
+        }
+        w.flush(&mut tx).await?;
+        tx.commit().await.db()?;
+        Ok(out)
+    }
+
+    async fn cancel_orders(
+        &self,
+        ids: &[OrderId],
+        note: &str,
+        actor: &Actor,
+    ) -> Result<Vec<BulkOutcome>> {
+        let mut tx = crate::dialect::begin_write(&self.write).await?;
+        let now = now_ms();
+        let st = states(&mut tx, ids).await?;
+        let mut w = Writes::default();
+        let mut out = Vec::new();
+        for id in ids {
+            let r = match st.get(&id.0) {
+                None => Err(NOT_FOUND.to_string()),
+                Some(OrderState::Cancelled) => Err("订单已取消 / already cancelled".to_string()),
+                Some(_) => {
+                    Sql::new("UPDATE orders SET state = 'cancelled', updated_at = ")
+                        .bind(now)
+                        .push(" WHERE id = ")
+                        .bind(id.0)
+                        .execute(&mut tx)
+                        .await?;
+                    w.event(id.0, "cancelled", note, now, actor);
+                    release(
+                        &mut tx,
+                        &mut w,
+                        id.0,
+                        None,
+                        "订单取消 / cancelled",
+                        now,
+                        actor,
+                    )
+                    .await?;
+                    Ok(())
+                }
+            };
+            out.push(outcome(*id, r));
+        }
+        w.flush(&mut tx).await?;
+        tx.commit().await.db()?;
+        Ok(out)
+    }
+
+    async fn update_receiver(
+        &self,
+        id: OrderId,
+        receiver: &Receiver,
+        holds: &[HoldReason],
+        actor: &Actor,
+    ) -> Result<StoredOrder> {
+        let mut tx = crate::dialect::begin_write(&self.write).await?;
+        let now = now_ms();
+        let before = load(&mut tx, id)
+            .await?
+            .ok_or_else(|| StoreError::not_found("order", id))?;
+        if before.state == OrderState::Cancelled {
+            return Err(StoreError::Domain(jxc_core::Error::Rule(
+                "订单已取消，不能改地址 / the order is cancelled".into(),
+            )));
+        }
+        let mut changed = before.order.clone();
+        changed.receiver = receiver.clone();
+        let r = receiver;
+        let mut sql = Sql::new("UPDATE orders SET ");
+        for (i, (c, v)) in [
+            ("receiver_name", r.name.as_str()),
+            ("receiver_mobile", r.mobile.as_str()),
+            ("receiver_phone", r.phone.as_str()),
+            ("province", r.province.as_str()),
+            ("city", r.city.as_str()),
+            ("district", r.district.as_str()),
+            ("town", r.town.as_str()),
+            ("address_detail", r.detail.as_str()),
+            ("zip", r.zip.as_str()),
+        ]
+        .into_iter()
+        .enumerate()
+        {
+            if i > 0 {
+                sql.push(", ");
+            }
+            sql.push(c).push(" = ").bind(v);
+        }
+        sql.push(", merge_key = ")
+            .bind(changed.merge_key())
+            .push(", updated_at = ")
+            .bind(now)
+            .push(" WHERE id = ")
+            .bind(id.0)
+            .execute(&mut tx)
+            .await?;
+        let mut w = Writes::default();
+        let detail =
+            serde_json::json!({"before": before.order.receiver, "after": receiver}).to_string();
+        w.event(id.0, "address_edited", &detail, now, actor);
+        audit(
+            &mut tx,
+            actor,
+            "update",
+            "order_receiver",
+            id,
+            serde_json::to_value(&before.order.receiver).ok(),
+            serde_json::to_value(receiver).ok(),
+        )
+        .await?;
+        let address = [
+            HoldReason::AddressIncomplete,
+            HoldReason::AddressInconsistent,
+            HoldReason::InvalidMobile,
+        ];
+        let live: Vec<HoldReason> = before.live_holds().map(|h| h.reason).collect();
+        let cleared: Vec<HoldReason> = address
+            .into_iter()
+            .filter(|r| live.contains(r) && !holds.contains(r))
+            .collect();
+        if !cleared.is_empty() {
+            release(
+                &mut tx,
+                &mut w,
+                id.0,
+                Some(&cleared),
+                "地址已修正 / address fixed",
+                now,
+                actor,
+            )
+            .await?;
+        }
+        for r in holds
+            .iter()
+            .filter(|r| address.contains(r) && !live.contains(r))
+        {
+            w.hold(id.0, *r, "", now, actor);
+        }
+        w.flush(&mut tx).await?;
+        let after = load(&mut tx, id)
+            .await?
+            .ok_or_else(|| StoreError::not_found("order", id))?;
+        tx.commit().await.db()?;
+        Ok(after)
+    }
+}
