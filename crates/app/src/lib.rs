@@ -11,6 +11,7 @@ mod error;
 pub mod exports;
 pub mod imports;
 pub mod inventory;
+pub mod orders;
 pub mod partners;
 pub mod users;
 pub mod warehouses;

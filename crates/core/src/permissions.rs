@@ -37,6 +37,10 @@ pub enum Action {
     StockPost,
     /// 占用 / 释放: reserve and release stock.
     StockReserve,
+    /// 订单: see the queue, orders, their events.
+    OrdersView,
+    /// 订单: import, approve, hold, release, tag, cancel, edit addresses.
+    OrdersEdit,
     /// 操作日志 and `jxc check`.
     AuditView,
     /// 用户与角色.
@@ -44,7 +48,7 @@ pub enum Action {
 }
 
 impl Action {
-    pub const ALL: [Action; 13] = [
+    pub const ALL: [Action; 15] = [
         Action::Dashboard,
         Action::CatalogView,
         Action::CatalogEdit,
@@ -56,6 +60,8 @@ impl Action {
         Action::StockView,
         Action::StockPost,
         Action::StockReserve,
+        Action::OrdersView,
+        Action::OrdersEdit,
         Action::AuditView,
         Action::UsersManage,
     ];
@@ -75,6 +81,8 @@ pub fn roles_for(a: Action) -> &'static [Role] {
         Action::StockView => &[Admin, Service, Warehouse, Purchasing, Finance, Viewer],
         Action::StockPost => &[Admin, Warehouse],
         Action::StockReserve => &[Admin, Service, Warehouse],
+        Action::OrdersView => &[Admin, Service, Warehouse, Purchasing, Finance, Viewer],
+        Action::OrdersEdit => &[Admin, Service],
         Action::AuditView => &[Admin, Finance],
         Action::UsersManage => &[Admin],
     }
@@ -107,6 +115,7 @@ mod tests {
                     | Action::PartnersView
                     | Action::WarehousesView
                     | Action::StockView
+                    | Action::OrdersView
             );
             assert_eq!(allowed(&[Viewer], a), is_view, "{a:?}");
         }

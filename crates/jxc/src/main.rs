@@ -41,8 +41,20 @@ enum Command {
         #[arg(long)]
         json: bool,
     },
-    /// Import SKUs or opening stock from a CSV (UTF-8 or GBK) or .xlsx file.
-    Import { what: ImportKind, file: PathBuf },
+    /// Import SKUs, opening stock or orders from a CSV (UTF-8 or GBK) or .xlsx file.
+    Import {
+        what: ImportKind,
+        file: PathBuf,
+        /// Orders: the shop (its code) the orders belong to.
+        #[arg(long)]
+        shop: Option<String>,
+        /// Orders: `taobao` (订单报表) or `template` (jxc's order template).
+        #[arg(long, default_value = "taobao")]
+        format: String,
+        /// Orders, Taobao: the 宝贝报表 with the lines.
+        #[arg(long)]
+        lines: Option<PathBuf>,
+    },
     /// Export SKUs, stock balances or the stock ledger to an .xlsx file.
     Export { what: ExportKind, file: PathBuf },
     /// Users: add, change password, disable, enable, list, make an API token.
@@ -97,6 +109,7 @@ enum UserCommand {
 enum ImportKind {
     Skus,
     Stock,
+    Orders,
 }
 
 #[derive(Clone, Copy, ValueEnum)]
@@ -181,7 +194,13 @@ async fn run(cli: Cli) -> Result<ExitCode> {
             println!("数据库已是最新 / database is up to date: {}", cli.db);
         }
         Command::Check { json } => return check(&cli.db, json).await,
-        Command::Import { what, file } => {
+        Command::Import {
+            what,
+            file,
+            shop,
+            format,
+            lines,
+        } => {
             let app = open(&cli.db).await?;
             let bytes =
                 std::fs::read(&file).with_context(|| format!("cannot read {}", file.display()))?;
@@ -192,6 +211,10 @@ async fn run(cli: Cli) -> Result<ExitCode> {
             let report = match what {
                 ImportKind::Skus => app.import_skus(&name, &bytes, &actor).await?,
                 ImportKind::Stock => app.import_stock(&name, &bytes, &actor).await?,
+                ImportKind::Orders => {
+                    return import_orders(&app, shop, &format, (&name, &bytes), lines, &actor)
+                        .await;
+                }
             };
             for e in &report.errors {
                 println!("第 {} 行 / row {}: {}: {}", e.row, e.row, e.field, e.reason);
@@ -377,6 +400,67 @@ async fn user(db: &str, what: UserCommand) -> Result<ExitCode> {
         }
     }
     Ok(ExitCode::SUCCESS)
+}
+
+async fn import_orders(
+    app: &App,
+    shop: Option<String>,
+    format: &str,
+    file: (&str, &[u8]),
+    lines: Option<PathBuf>,
+    actor: &Actor,
+) -> Result<ExitCode> {
+    use jxc_app::orders::OrderFile;
+    let Some(code) = shop else {
+        bail!("--shop CODE is required for orders (the shop's code, e.g. TB01)");
+    };
+    let page = jxc_core::paging::PageRequest::new(Some(1000), None, false)
+        .map_err(jxc_app::Error::from)?;
+    let shops = app.shops(&jxc_store::ListFilter::default(), &page).await?;
+    let Some(shop) = shops.items.iter().find(|s| s.fields.code == code) else {
+        bail!("no shop with code {code}");
+    };
+    let kind = match format {
+        "taobao" => OrderFile::Taobao,
+        "template" => OrderFile::Template,
+        other => bail!("--format is taobao or template, not {other}"),
+    };
+    let lines = match &lines {
+        Some(p) => Some((
+            p.file_name()
+                .map(|n| n.to_string_lossy().into_owned())
+                .unwrap_or_default(),
+            std::fs::read(p).with_context(|| format!("cannot read {}", p.display()))?,
+        )),
+        None => None,
+    };
+    let lines = lines.as_ref().map(|(n, b)| (n.as_str(), b.as_slice()));
+    let r = app
+        .import_order_file(shop.id, kind, file, lines, actor)
+        .await?;
+    for e in &r.errors {
+        println!("第 {} 行 / row {}: {}: {}", e.row, e.row, e.field, e.reason);
+    }
+    println!(
+        "共 {} 行：新建 {}，变更 {}，未变 {}，异常 {}，错误 {} / rows {}: created {}, changed {}, unchanged {}, held {}, errors {}",
+        r.total_rows,
+        r.created,
+        r.changed,
+        r.unchanged,
+        r.held,
+        r.errors.len(),
+        r.total_rows,
+        r.created,
+        r.changed,
+        r.unchanged,
+        r.held,
+        r.errors.len()
+    );
+    Ok(if r.errors.is_empty() {
+        ExitCode::SUCCESS
+    } else {
+        ExitCode::from(2)
+    })
 }
 
 async fn set_active(app: &App, username: &str, active: bool) -> Result<()> {

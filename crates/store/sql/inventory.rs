@@ -497,6 +497,25 @@ impl jxc_store::InventoryStore for SqlStore {
         super::inventory_lists::stock_totals(&mut *self.read.acquire().await.db()?).await
     }
 
+    async fn available_by_sku(
+        &self,
+        skus: &[SkuId],
+    ) -> Result<std::collections::BTreeMap<SkuId, i64>> {
+        let mut c = self.read.acquire().await.db()?;
+        let mut out = std::collections::BTreeMap::new();
+        for chunk in skus.chunks(500) {
+            let mut sql = Sql::new(
+                "SELECT sku_id, CAST(SUM(on_hand - reserved) AS BIGINT) AS a FROM stock_balances WHERE ",
+            );
+            push_in(&mut sql, "sku_id", chunk.iter().map(|s| Val::I(s.0)));
+            sql.push(" GROUP BY sku_id");
+            for r in sql.fetch_all(&mut c).await? {
+                out.insert(SkuId(col(&r, "sku_id")?), col(&r, "a")?);
+            }
+        }
+        Ok(out)
+    }
+
     async fn low_stock_count(&self, at_most: i64) -> Result<i64> {
         super::inventory_lists::low_stock_count(&mut *self.read.acquire().await.db()?, at_most)
             .await

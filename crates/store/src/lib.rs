@@ -185,6 +185,8 @@ pub trait InventoryStore: Send + Sync {
     async fn observe(&self) -> Result<(BTreeMap<BalanceKey, Observed>, Vec<SkuId>)>;
     /// Stock value (分) and quantity per warehouse.
     async fn stock_totals(&self) -> Result<Vec<StockTotal>>;
+    /// Available (on hand − reserved) per SKU over all warehouses, for `skus`.
+    async fn available_by_sku(&self, skus: &[SkuId]) -> Result<BTreeMap<SkuId, i64>>;
     /// How many active stock SKUs have at most `at_most` available over all warehouses.
     async fn low_stock_count(&self, at_most: i64) -> Result<i64>;
 }

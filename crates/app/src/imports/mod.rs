@@ -27,6 +27,7 @@ use crate::{App, Error, Result};
 
 /// One bad row of an import: where, which field, and why.
 #[derive(Debug, Clone, Default, Serialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 pub struct RowError {
     /// The spreadsheet row number (header = 1, first data row = 2); 0 = the whole file.
     pub row: usize,
@@ -57,6 +58,7 @@ pub struct ImportReport {
 // ------------------------------------------------------------------------------------
 
 mod columns;
+pub mod orders;
 mod sheet;
 mod skus;
 mod stock;

@@ -3,6 +3,7 @@
 //! mainland phone numbers (`phone`).
 
 pub mod address;
+pub mod detect;
 pub mod order;
 pub mod phone;
 pub mod pricing;

@@ -3,6 +3,7 @@
 pub(crate) mod admin;
 pub(crate) mod catalog;
 pub(crate) mod inventory;
+mod orders;
 mod partners;
 mod users;
 mod warehouses;
@@ -87,6 +88,7 @@ pub fn routes() -> Routes {
         .merge(partners::routes())
         .merge(warehouses::routes())
         .merge(inventory::routes())
+        .merge(orders::routes())
         .merge(users::routes())
         .merge(admin::routes())
 }
@@ -113,6 +115,7 @@ impl Modify for BearerToken {
         (path = "/api/v1", api = partners::Doc),
         (path = "/api/v1", api = warehouses::Doc),
         (path = "/api/v1", api = inventory::Doc),
+        (path = "/api/v1", api = orders::Doc),
         (path = "/api/v1", api = users::Doc),
         (path = "/api/v1", api = admin::Doc),
     ),
@@ -121,6 +124,7 @@ impl Modify for BearerToken {
         (name = "partners", description = "店铺, 供应商, 客户"),
         (name = "warehouses", description = "仓库 and 库位"),
         (name = "inventory", description = "库存: documents, ledger, balances, reservations"),
+        (name = "orders", description = "订单: the queue, holds (异常), approval, address edits, order file import"),
         (name = "users", description = "用户与角色, 我的账号: users, passwords, API tokens"),
         (name = "admin", description = "check, audit log, counts, import, export"),
     )

@@ -79,6 +79,8 @@ fn action_key(a: Action) -> &'static str {
         Action::StockView => "action.stock_view",
         Action::StockPost => "action.stock_post",
         Action::StockReserve => "action.stock_reserve",
+        Action::OrdersView => "action.orders_view",
+        Action::OrdersEdit => "action.orders_edit",
         Action::AuditView => "action.audit_view",
         Action::UsersManage => "action.users_manage",
     }

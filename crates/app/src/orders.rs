@@ -1,0 +1,416 @@
+//! 订单 use-cases: importing order files (map lines to SKUs through listings, run the
+//! detectors, import idempotently in batches), the queue, and the actions on orders.
+
+use std::collections::{BTreeSet, HashMap};
+
+use jxc_core::ids::{OrderId, ShopId, SkuId};
+use jxc_core::orders::detect::{detect, receiver_holds};
+use jxc_core::orders::{HoldReason, NewOrder, Receiver};
+use jxc_core::paging::{MAX_LIMIT, Page, PageRequest};
+use jxc_core::users::User;
+use jxc_store::{
+    Actor, BulkOutcome, IncomingOrder, ListFilter, OrderCounts, OrderEvent, OrderFilter,
+    OrderImportAction, OrderSummary, StoredOrder,
+};
+use serde::Serialize;
+
+use crate::imports::RowError;
+use crate::imports::orders::{ParsedOrders, parse_taobao, parse_template};
+use crate::partners::require_shop;
+use crate::{App, Error, Result};
+
+/// Orders written per transaction when importing.
+const BATCH: usize = 1000;
+
+/// Which file an order import reads.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum OrderFile {
+    /// 淘宝/天猫 订单报表 (with an optional 宝贝报表 for the lines).
+    Taobao,
+    /// jxc's own order template (one row per line).
+    Template,
+}
+
+/// What an order import did.
+#[derive(Debug, Clone, Default, Serialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
+pub struct OrderImportReport {
+    /// Data rows in the order file.
+    pub total_rows: usize,
+    pub created: usize,
+    pub changed: usize,
+    pub unchanged: usize,
+    /// Orders created or changed that now wait in the 异常 queue.
+    pub held: usize,
+    /// Bad rows, each with its row number and reason; their orders were not imported.
+    pub errors: Vec<RowError>,
+    /// Ids of the orders created or changed, in file order.
+    pub order_ids: Vec<OrderId>,
+}
+
+/// Turns platform items into SKUs: a listing (shop + platform item/sku id) first, then
+/// the line's 商家编码 as a SKU code.
+struct Mapper {
+    by_platform: HashMap<(String, String), SkuId>,
+    by_outer: HashMap<String, SkuId>,
+    by_code: HashMap<String, Option<SkuId>>,
+}
+
+impl App {
+    async fn mapper(&self, shop: ShopId) -> Result<Mapper> {
+        let mut by_platform = HashMap::new();
+        let mut by_outer = HashMap::new();
+        let filter = ListFilter {
+            parent_id: Some(shop.0),
+            active: Some(true),
+            ..Default::default()
+        };
+        let mut after: Option<String> = None;
+        loop {
+            let page = PageRequest::new(Some(MAX_LIMIT), after.as_deref(), false)?;
+            let p = self.store.list_listings(&filter, &page).await?;
+            for l in &p.items {
+                let f = &l.fields;
+                by_platform.insert(
+                    (f.platform_item_id.clone(), f.platform_sku_id.clone()),
+                    f.sku_id,
+                );
+                if !f.outer_code.is_empty() {
+                    by_outer.insert(f.outer_code.clone(), f.sku_id);
+                }
+            }
+            match p.next {
+                Some(n) => after = Some(n),
+                None => break,
+            }
+        }
+        Ok(Mapper {
+            by_platform,
+            by_outer,
+            by_code: HashMap::new(),
+        })
+    }
+
+    async fn map_lines(&self, m: &mut Mapper, o: &mut NewOrder) -> Result<()> {
+        for l in &mut o.lines {
+            if l.sku_id.is_some() {
+                continue;
+            }
+            let key = (l.platform_item_id.clone(), l.platform_sku_id.clone());
+            l.sku_id = m
+                .by_platform
+                .get(&key)
+                .or_else(|| m.by_outer.get(&l.outer_code))
+                .copied();
+            if l.sku_id.is_none() && !l.outer_code.is_empty() {
+                let code = l.outer_code.clone();
+                let found = match m.by_code.get(&code) {
+                    Some(f) => *f,
+                    None => {
+                        let f = self
+                            .store
+                            .get_sku_by_code(&code)
+                            .await?
+                            .filter(|s| s.fields.active)
+                            .map(|s| s.id);
+                        m.by_code.insert(code, f);
+                        f
+                    }
+                };
+                l.sku_id = found;
+            }
+        }
+        Ok(())
+    }
+
+    /// Available stock per SKU for the lines of `orders`; a bundle counts as many as its
+    /// scarcest component allows.
+    async fn available_for(&self, orders: &[NewOrder]) -> Result<HashMap<SkuId, i64>> {
+        let skus: BTreeSet<SkuId> = orders
+            .iter()
+            .flat_map(|o| o.lines.iter().filter_map(|l| l.sku_id))
+            .collect();
+        let mut bundles = HashMap::new();
+        let mut stock_skus = BTreeSet::new();
+        for s in &skus {
+            match self.store.get_sku(*s).await? {
+                Some(sku) if sku.is_bundle => {
+                    stock_skus.extend(sku.components.iter().map(|c| c.sku_id));
+                    bundles.insert(*s, sku.components);
+                }
+                _ => {
+                    stock_skus.insert(*s);
+                }
+            }
+        }
+        let stock: Vec<SkuId> = stock_skus.into_iter().collect();
+        let avail = self.store.available_by_sku(&stock).await?;
+        let mut out: HashMap<SkuId, i64> = avail.iter().map(|(k, v)| (*k, *v)).collect();
+        for (b, comps) in bundles {
+            let n = comps
+                .iter()
+                .map(|c| avail.get(&c.sku_id).copied().unwrap_or(0).max(0) / c.qty.max(1))
+                .min()
+                .unwrap_or(0);
+            out.insert(b, n);
+        }
+        Ok(out)
+    }
+
+    /// Imports an order file for `shop`: each good row becomes an order (or updates the
+    /// one already there), bad rows are reported, and a replay of the same file changes
+    /// nothing.
+    pub async fn import_order_file(
+        &self,
+        shop: ShopId,
+        kind: OrderFile,
+        file: (&str, &[u8]),
+        lines: Option<(&str, &[u8])>,
+        actor: &Actor,
+    ) -> Result<OrderImportReport> {
+        if self.store.get_shop(shop).await?.is_none() {
+            return Err(Error::invalid(
+                "shop",
+                format!("店铺 {shop} 不存在 / no such shop"),
+            ));
+        }
+        let parsed: ParsedOrders = match kind {
+            OrderFile::Taobao => parse_taobao(shop, file, lines),
+            OrderFile::Template => parse_template(shop, file),
+        };
+        let mut report = OrderImportReport {
+            total_rows: parsed.total_rows,
+            errors: parsed.errors,
+            ..Default::default()
+        };
+        let mut mapper = self.mapper(shop).await?;
+        for chunk in parsed.orders.chunks(BATCH) {
+            let mut orders: Vec<(usize, NewOrder)> = chunk.to_vec();
+            for (_, o) in &mut orders {
+                self.map_lines(&mut mapper, o).await?;
+            }
+            let plain: Vec<NewOrder> = orders.iter().map(|(_, o)| o.clone()).collect();
+            let available = self.available_for(&plain).await?;
+            let incoming: Vec<IncomingOrder> = orders
+                .into_iter()
+                .map(|(row, order)| IncomingOrder {
+                    row,
+                    holds: detect(&order, Some(&available)),
+                    order,
+                })
+                .collect();
+            let outcomes = self.store.import_orders(&incoming, actor).await?;
+            for (o, inc) in outcomes.iter().zip(&incoming) {
+                match o.action {
+                    OrderImportAction::Created => report.created += 1,
+                    OrderImportAction::Changed => report.changed += 1,
+                    OrderImportAction::Unchanged => report.unchanged += 1,
+                }
+                if o.action != OrderImportAction::Unchanged {
+                    report.order_ids.push(o.order_id);
+                    if !inc.holds.is_empty() || !o.changes.is_empty() {
+                        report.held += 1;
+                    }
+                }
+            }
+        }
+        report.errors.sort_by_key(|e| e.row);
+        Ok(report)
+    }
+
+    pub async fn orders(
+        &self,
+        filter: &OrderFilter,
+        page: &PageRequest,
+    ) -> Result<Page<OrderSummary>> {
+        Ok(self.store.list_orders(filter, page).await?)
+    }
+
+    /// An order, if `user` may see its shop.
+    pub async fn order(&self, user: &User, id: OrderId) -> Result<StoredOrder> {
+        let o = self
+            .store
+            .get_order(id)
+            .await?
+            .ok_or_else(|| Error::not_found("order", id))?;
+        require_shop(user, o.order.shop_id)?;
+        Ok(o)
+    }
+
+    pub async fn order_events(&self, user: &User, id: OrderId) -> Result<Vec<OrderEvent>> {
+        self.order(user, id).await?;
+        Ok(self.store.order_events(id).await?)
+    }
+
+    pub async fn order_counts(&self, user: &User) -> Result<OrderCounts> {
+        Ok(self.store.order_counts(&user.fields.shop_ids).await?)
+    }
+
+    /// The ids among `ids` whose shop `user` may see; the others answer "not allowed".
+    async fn visible(
+        &self,
+        user: &User,
+        ids: &[OrderId],
+    ) -> Result<(Vec<OrderId>, Vec<BulkOutcome>)> {
+        if user.fields.shop_ids.is_empty() {
+            return Ok((ids.to_vec(), vec![]));
+        }
+        let mut ok = Vec::new();
+        let mut refused = Vec::new();
+        for id in ids {
+            match self.store.get_order(*id).await? {
+                Some(o) if user.sees_shop(o.order.shop_id) => ok.push(*id),
+                _ => refused.push(BulkOutcome {
+                    order_id: *id,
+                    ok: false,
+                    reason: "订单不存在或不在你的店铺范围内 / no such order in your shops".into(),
+                }),
+            }
+        }
+        Ok((ok, refused))
+    }
+
+    fn bulk_ids(ids: &[OrderId]) -> Result<()> {
+        if ids.is_empty() {
+            return Err(Error::invalid(
+                "ids",
+                "请选择订单 / choose at least one order",
+            ));
+        }
+        if ids.len() > 1000 {
+            return Err(Error::invalid(
+                "ids",
+                "一次最多 1000 个订单 / at most 1000 orders at once",
+            ));
+        }
+        Ok(())
+    }
+
+    /// 审核.
+    pub async fn approve_orders(
+        &self,
+        user: &User,
+        ids: &[OrderId],
+        actor: &Actor,
+    ) -> Result<Vec<BulkOutcome>> {
+        Self::bulk_ids(ids)?;
+        let (ok, mut out) = self.visible(user, ids).await?;
+        out.extend(self.store.approve_orders(&ok, actor).await?);
+        Ok(out)
+    }
+
+    /// 挂起 with a note.
+    pub async fn hold_orders(
+        &self,
+        user: &User,
+        ids: &[OrderId],
+        note: &str,
+        actor: &Actor,
+    ) -> Result<Vec<BulkOutcome>> {
+        Self::bulk_ids(ids)?;
+        let note = jxc_core::text::required("note", note, 200)?;
+        let (ok, mut out) = self.visible(user, ids).await?;
+        out.extend(
+            self.store
+                .hold_orders(&ok, HoldReason::Manual, &note, actor)
+                .await?,
+        );
+        Ok(out)
+    }
+
+    /// 解除异常 with a note: all live holds, or one reason.
+    pub async fn release_holds(
+        &self,
+        user: &User,
+        ids: &[OrderId],
+        reason: Option<HoldReason>,
+        note: &str,
+        actor: &Actor,
+    ) -> Result<Vec<BulkOutcome>> {
+        Self::bulk_ids(ids)?;
+        let note = jxc_core::text::required("note", note, 200)?;
+        let (ok, mut out) = self.visible(user, ids).await?;
+        out.extend(self.store.release_holds(&ok, reason, &note, actor).await?);
+        Ok(out)
+    }
+
+    pub async fn tag_orders(
+        &self,
+        user: &User,
+        ids: &[OrderId],
+        tag: &str,
+        actor: &Actor,
+    ) -> Result<Vec<BulkOutcome>> {
+        Self::bulk_ids(ids)?;
+        let tag = jxc_core::text::required("tag", tag, 20)?;
+        if tag.contains(',') {
+            return Err(Error::invalid(
+                "tag",
+                "标签不能含逗号 / a tag cannot contain a comma",
+            ));
+        }
+        let (ok, mut out) = self.visible(user, ids).await?;
+        out.extend(self.store.tag_orders(&ok, &tag, actor).await?);
+        Ok(out)
+    }
+
+    pub async fn cancel_orders(
+        &self,
+        user: &User,
+        ids: &[OrderId],
+        note: &str,
+        actor: &Actor,
+    ) -> Result<Vec<BulkOutcome>> {
+        Self::bulk_ids(ids)?;
+        let note = jxc_core::text::required("note", note, 200)?;
+        let (ok, mut out) = self.visible(user, ids).await?;
+        out.extend(self.store.cancel_orders(&ok, &note, actor).await?);
+        Ok(out)
+    }
+
+    /// 改地址: the receiver a person corrected. The address and phone checks run again;
+    /// their holds clear when the new address passes.
+    pub async fn edit_receiver(
+        &self,
+        user: &User,
+        id: OrderId,
+        receiver: &Receiver,
+        actor: &Actor,
+    ) -> Result<StoredOrder> {
+        let o = self.order(user, id).await?;
+        let mut e = jxc_core::error::Errors::default();
+        let mut clean = Receiver::default();
+        for (field, value, max, out) in [
+            ("name", &receiver.name, 50, &mut clean.name),
+            ("mobile", &receiver.mobile, 40, &mut clean.mobile),
+            ("phone", &receiver.phone, 40, &mut clean.phone),
+            ("province", &receiver.province, 20, &mut clean.province),
+            ("city", &receiver.city, 30, &mut clean.city),
+            ("district", &receiver.district, 30, &mut clean.district),
+            ("town", &receiver.town, 30, &mut clean.town),
+            ("detail", &receiver.detail, 200, &mut clean.detail),
+            ("zip", &receiver.zip, 10, &mut clean.zip),
+        ] {
+            if let Some(v) = e.take(jxc_core::text::optional(field, value, max)) {
+                *out = v;
+            }
+        }
+        if clean.name.is_empty() {
+            e.push("name", "收货人不能为空 / the receiver's name is required");
+        }
+        if clean.detail.is_empty() {
+            e.push(
+                "detail",
+                "详细地址不能为空 / the street address is required",
+            );
+        }
+        e.into_result()?;
+        let mut changed = o.order.clone();
+        changed.receiver = clean.clone();
+        let holds = receiver_holds(&changed);
+        Ok(self
+            .store
+            .update_receiver(id, &clean, &holds, actor)
+            .await?)
+    }
+}

@@ -1,0 +1,339 @@
+//! 订单 endpoints: the queue, one order, its events, bulk actions, address edits and the
+//! order file import.
+
+use axum::Json;
+use axum::extract::{DefaultBodyLimit, Multipart, Path, State};
+use axum::http::Method;
+use chrono::{DateTime, Utc};
+use jxc_app::orders::{OrderFile, OrderImportReport};
+use jxc_core::ids::{OrderId, ShopId, SkuId};
+use jxc_core::orders::{HoldReason, OrderState, Receiver};
+use jxc_core::paging::Page;
+use jxc_core::permissions::Action;
+use jxc_store::{BulkOutcome, OrderCounts, OrderEvent, OrderFilter, OrderSummary, StoredOrder};
+use serde::Deserialize;
+use utoipa::{IntoParams, OpenApi, ToSchema};
+
+use super::Me;
+use super::inventory::PageQuery;
+use crate::AppState;
+use crate::error::{ApiError, ApiResult, ErrorBody};
+use crate::extract::{ApiJson, ApiQuery};
+use crate::guard::Routes;
+
+#[derive(OpenApi)]
+#[openapi(paths(
+    list_orders,
+    order_counts,
+    get_order,
+    order_events,
+    approve,
+    hold,
+    release,
+    tag,
+    cancel,
+    edit_receiver,
+    import_orders
+))]
+pub struct Doc;
+
+/// Order files up to this many bytes.
+const MAX_FILE: usize = 64 * 1024 * 1024;
+
+pub fn routes() -> Routes {
+    use Action::{OrdersEdit, OrdersView};
+    super::routes_of()
+        .get("/orders", OrdersView, list_orders)
+        .get("/orders/counts", OrdersView, order_counts)
+        .get("/orders/{id}", OrdersView, get_order)
+        .get("/orders/{id}/events", OrdersView, order_events)
+        .post("/orders/approve", OrdersEdit, approve)
+        .post("/orders/hold", OrdersEdit, hold)
+        .post("/orders/release", OrdersEdit, release)
+        .post("/orders/tag", OrdersEdit, tag)
+        .post("/orders/cancel", OrdersEdit, cancel)
+        .put("/orders/{id}/receiver", OrdersEdit, edit_receiver)
+        .add(
+            Method::POST,
+            "/orders/import",
+            OrdersEdit,
+            axum::routing::post(import_orders).layer(DefaultBodyLimit::max(MAX_FILE)),
+        )
+}
+
+/// Order list filters.
+#[derive(Debug, Default, Deserialize, IntoParams)]
+#[into_params(parameter_in = Query)]
+pub struct OrderQuery {
+    /// `pending_review`, `approved` or `cancelled`.
+    pub state: Option<String>,
+    /// Only held (`true`, 异常) or only not held (`false`) orders.
+    pub held: Option<bool>,
+    /// e.g. `address_incomplete`, `merge_candidate`.
+    pub hold_reason: Option<String>,
+    pub shop_id: Option<i64>,
+    /// e.g. `taobao`, `jd`.
+    pub platform: Option<String>,
+    /// Platform order id, buyer nick or receiver name contains.
+    pub q: Option<String>,
+    pub province: Option<String>,
+    pub sku_id: Option<i64>,
+    pub tag: Option<String>,
+    /// Created at or after (RFC 3339).
+    pub from: Option<DateTime<Utc>>,
+    /// Created before (RFC 3339).
+    pub to: Option<DateTime<Utc>>,
+}
+
+impl OrderQuery {
+    fn filter(&self, me: &Me) -> ApiResult<OrderFilter> {
+        let state = match self.state.as_deref().filter(|s| !s.is_empty()) {
+            Some(s) => Some(OrderState::parse(s).ok_or_else(|| {
+                ApiError::from(jxc_core::FieldError::new(
+                    "state",
+                    "应为 pending_review、approved 或 cancelled / unknown state",
+                ))
+            })?),
+            None => None,
+        };
+        let hold_reason = match self.hold_reason.as_deref().filter(|s| !s.is_empty()) {
+            Some(s) => Some(HoldReason::parse(s).ok_or_else(|| {
+                ApiError::from(jxc_core::FieldError::new(
+                    "hold_reason",
+                    "未知的异常原因 / unknown hold reason",
+                ))
+            })?),
+            None => None,
+        };
+        Ok(OrderFilter {
+            state,
+            held: self.held,
+            hold_reason,
+            shop_id: self.shop_id.map(ShopId),
+            shop_ids: me.0.user.fields.shop_ids.clone(),
+            platform: self.platform.clone(),
+            q: self.q.clone(),
+            province: self.province.clone(),
+            sku_id: self.sku_id.map(SkuId),
+            tag: self.tag.clone(),
+            created_from: self.from,
+            created_to: self.to,
+        })
+    }
+}
+
+/// The order queue (订单), newest first (`order=asc` for oldest first), limited to the
+/// user's shops.
+#[utoipa::path(get, path = "/orders", tag = "orders", params(PageQuery, OrderQuery), responses((status = 200, body = Page<OrderSummary>)))]
+async fn list_orders(
+    State(s): State<AppState>,
+    me: Me,
+    ApiQuery(p): ApiQuery<PageQuery>,
+    ApiQuery(q): ApiQuery<OrderQuery>,
+) -> ApiResult<Json<Page<OrderSummary>>> {
+    Ok(Json(s.app.orders(&q.filter(&me)?, &p.page()?).await?))
+}
+
+/// How many orders wait in each tab, and live holds per reason.
+#[utoipa::path(get, path = "/orders/counts", tag = "orders", responses((status = 200, body = OrderCounts)))]
+async fn order_counts(State(s): State<AppState>, me: Me) -> ApiResult<Json<OrderCounts>> {
+    Ok(Json(s.app.order_counts(&me.0.user).await?))
+}
+
+/// One order with its lines, amounts, holds and tags.
+#[utoipa::path(get, path = "/orders/{id}", tag = "orders", params(("id" = i64, Path)), responses((status = 200, body = StoredOrder), (status = 404, body = ErrorBody)))]
+async fn get_order(
+    State(s): State<AppState>,
+    me: Me,
+    Path(id): Path<i64>,
+) -> ApiResult<Json<StoredOrder>> {
+    Ok(Json(s.app.order(&me.0.user, OrderId(id)).await?))
+}
+
+/// The order's history: imports, platform changes, holds, approvals (who, when, what).
+#[utoipa::path(get, path = "/orders/{id}/events", tag = "orders", params(("id" = i64, Path)), responses((status = 200, body = Vec<OrderEvent>)))]
+async fn order_events(
+    State(s): State<AppState>,
+    me: Me,
+    Path(id): Path<i64>,
+) -> ApiResult<Json<Vec<OrderEvent>>> {
+    Ok(Json(s.app.order_events(&me.0.user, OrderId(id)).await?))
+}
+
+/// Orders to act on, with a note where the action needs one.
+#[derive(Debug, Deserialize, ToSchema)]
+pub struct BulkBody {
+    pub ids: Vec<i64>,
+    #[serde(default)]
+    pub note: String,
+    /// For `release`: only this reason (all live holds when absent).
+    #[serde(default)]
+    pub reason: Option<String>,
+    /// For `tag`.
+    #[serde(default)]
+    pub tag: String,
+}
+
+impl BulkBody {
+    fn ids(&self) -> Vec<OrderId> {
+        self.ids.iter().map(|i| OrderId(*i)).collect()
+    }
+}
+
+/// 审核: pending orders without a blocking hold become approved. Each order answers for
+/// itself.
+#[utoipa::path(post, path = "/orders/approve", tag = "orders", request_body = BulkBody, responses((status = 200, body = Vec<BulkOutcome>)))]
+async fn approve(
+    State(s): State<AppState>,
+    me: Me,
+    ApiJson(b): ApiJson<BulkBody>,
+) -> ApiResult<Json<Vec<BulkOutcome>>> {
+    Ok(Json(
+        s.app
+            .approve_orders(&me.0.user, &b.ids(), &me.actor())
+            .await?,
+    ))
+}
+
+/// 挂起 with a note.
+#[utoipa::path(post, path = "/orders/hold", tag = "orders", request_body = BulkBody, responses((status = 200, body = Vec<BulkOutcome>), (status = 422, body = ErrorBody)))]
+async fn hold(
+    State(s): State<AppState>,
+    me: Me,
+    ApiJson(b): ApiJson<BulkBody>,
+) -> ApiResult<Json<Vec<BulkOutcome>>> {
+    Ok(Json(
+        s.app
+            .hold_orders(&me.0.user, &b.ids(), &b.note, &me.actor())
+            .await?,
+    ))
+}
+
+/// 解除异常 with a note (all live holds, or one `reason`).
+#[utoipa::path(post, path = "/orders/release", tag = "orders", request_body = BulkBody, responses((status = 200, body = Vec<BulkOutcome>), (status = 422, body = ErrorBody)))]
+async fn release(
+    State(s): State<AppState>,
+    me: Me,
+    ApiJson(b): ApiJson<BulkBody>,
+) -> ApiResult<Json<Vec<BulkOutcome>>> {
+    let reason = match b.reason.as_deref().filter(|r| !r.is_empty()) {
+        Some(r) => Some(HoldReason::parse(r).ok_or_else(|| {
+            ApiError::from(jxc_core::FieldError::new(
+                "reason",
+                "未知的异常原因 / unknown hold reason",
+            ))
+        })?),
+        None => None,
+    };
+    Ok(Json(
+        s.app
+            .release_holds(&me.0.user, &b.ids(), reason, &b.note, &me.actor())
+            .await?,
+    ))
+}
+
+/// 打标签.
+#[utoipa::path(post, path = "/orders/tag", tag = "orders", request_body = BulkBody, responses((status = 200, body = Vec<BulkOutcome>), (status = 422, body = ErrorBody)))]
+async fn tag(
+    State(s): State<AppState>,
+    me: Me,
+    ApiJson(b): ApiJson<BulkBody>,
+) -> ApiResult<Json<Vec<BulkOutcome>>> {
+    Ok(Json(
+        s.app
+            .tag_orders(&me.0.user, &b.ids(), &b.tag, &me.actor())
+            .await?,
+    ))
+}
+
+/// 取消 with a note.
+#[utoipa::path(post, path = "/orders/cancel", tag = "orders", request_body = BulkBody, responses((status = 200, body = Vec<BulkOutcome>), (status = 422, body = ErrorBody)))]
+async fn cancel(
+    State(s): State<AppState>,
+    me: Me,
+    ApiJson(b): ApiJson<BulkBody>,
+) -> ApiResult<Json<Vec<BulkOutcome>>> {
+    Ok(Json(
+        s.app
+            .cancel_orders(&me.0.user, &b.ids(), &b.note, &me.actor())
+            .await?,
+    ))
+}
+
+/// 改地址: the corrected receiver. Address and phone checks run again; their holds clear
+/// when the new address passes.
+#[utoipa::path(put, path = "/orders/{id}/receiver", tag = "orders", params(("id" = i64, Path)), request_body = Receiver, responses((status = 200, body = StoredOrder), (status = 422, body = ErrorBody)))]
+async fn edit_receiver(
+    State(s): State<AppState>,
+    me: Me,
+    Path(id): Path<i64>,
+    ApiJson(r): ApiJson<Receiver>,
+) -> ApiResult<Json<StoredOrder>> {
+    Ok(Json(
+        s.app
+            .edit_receiver(&me.0.user, OrderId(id), &r, &me.actor())
+            .await?,
+    ))
+}
+
+/// Import order files for a shop (multipart: `shop_id`, `format` = `taobao` | `template`,
+/// the order file as `file`, and for Taobao the 宝贝报表 as `lines`). Bad rows come back
+/// with their row number and reason; the good orders are imported; the same file again
+/// changes nothing.
+#[utoipa::path(post, path = "/orders/import", tag = "orders",
+    request_body(content = String, content_type = "multipart/form-data", description = "fields shop_id, format; files file and (optional) lines"),
+    responses((status = 200, body = OrderImportReport), (status = 422, body = ErrorBody)))]
+async fn import_orders(
+    State(s): State<AppState>,
+    me: Me,
+    mut form: Multipart,
+) -> ApiResult<Json<OrderImportReport>> {
+    let bad = |field: &str, why: &str| ApiError::from(jxc_core::FieldError::new(field, why));
+    let (mut shop, mut format, mut file, mut lines) = (None, None, None, None);
+    while let Some(field) = form
+        .next_field()
+        .await
+        .map_err(|e| ApiError::bad_request(format!("multipart: {e}")))?
+    {
+        let name = field.name().unwrap_or("").to_string();
+        let file_name = field.file_name().unwrap_or("upload.csv").to_string();
+        let bytes = field
+            .bytes()
+            .await
+            .map_err(|e| ApiError::bad_request(format!("multipart: {e}")))?;
+        match name.as_str() {
+            "shop_id" => {
+                shop = Some(
+                    String::from_utf8_lossy(&bytes)
+                        .trim()
+                        .parse::<i64>()
+                        .map_err(|_| bad("shop_id", "不是店铺编号 / not a shop id"))?,
+                )
+            }
+            "format" => format = Some(String::from_utf8_lossy(&bytes).trim().to_string()),
+            "file" => file = Some((file_name, bytes)),
+            "lines" => lines = Some((file_name, bytes)),
+            _ => {}
+        }
+    }
+    let shop = ShopId(shop.ok_or_else(|| bad("shop_id", "请选择店铺 / shop_id is required"))?);
+    jxc_app::partners::require_shop(&me.0.user, shop)?;
+    let kind = match format.as_deref() {
+        Some("taobao") | None => OrderFile::Taobao,
+        Some("template") => OrderFile::Template,
+        Some(_) => {
+            return Err(bad(
+                "format",
+                "应为 taobao 或 template / taobao or template",
+            ));
+        }
+    };
+    let (name, bytes) =
+        file.ok_or_else(|| bad("file", "请上传订单文件 / the order file is required"))?;
+    let lines = lines.as_ref().map(|(n, b)| (n.as_str(), b.as_ref()));
+    Ok(Json(
+        s.app
+            .import_order_file(shop, kind, (&name, &bytes), lines, &me.actor())
+            .await?,
+    ))
+}
