@@ -308,3 +308,39 @@ fn users_are_managed_from_the_command_line() {
         text(&o)
     );
 }
+
+#[test]
+fn a_taobao_export_is_imported_from_the_command_line_once() {
+    let dir = tempfile::tempdir().unwrap();
+    let o = jxc(&db(&dir), &["demo"]);
+    assert!(o.status.success(), "{}", text(&o));
+    let fixtures = concat!(env!("CARGO_MANIFEST_DIR"), "/../app/tests/fixtures/orders");
+    let orders = format!("{fixtures}/taobao_orders.csv");
+    let lines = format!("{fixtures}/taobao_order_lines.csv");
+    let args = [
+        "import", "orders", &orders, "--shop", "TB01", "--format", "taobao", "--lines", &lines,
+    ];
+    let o = jxc(&db(&dir), &args);
+    let t = text(&o);
+    assert_eq!(
+        o.status.code(),
+        Some(2),
+        "a bad row makes the exit code 2: {t}"
+    );
+    assert!(
+        t.contains("row 6"),
+        "the bad money cell is named by its row: {t}"
+    );
+    assert!(t.contains("created 5"), "{t}");
+    let o = jxc(&db(&dir), &args);
+    assert!(
+        text(&o).contains("created 0, changed 0, unchanged 5"),
+        "{}",
+        text(&o)
+    );
+    let o = jxc(&db(&dir), &["import", "orders", &orders, "--shop", "NOPE"]);
+    assert_eq!(o.status.code(), Some(1));
+    assert!(text(&o).contains("NOPE"), "{}", text(&o));
+    let o = jxc(&db(&dir), &["check"]);
+    assert!(o.status.success(), "{}", text(&o));
+}
