@@ -178,13 +178,27 @@ impl App {
             OrderFile::Taobao => parse_taobao(shop, file, lines),
             OrderFile::Template => parse_template(shop, file),
         };
+        let mut report = self.intake(shop, parsed.orders, actor).await?;
+        report.total_rows = parsed.total_rows;
+        report.errors = parsed.errors;
+        report.errors.sort_by_key(|e| e.row);
+        Ok(report)
+    }
+
+    /// Takes in orders of `shop` (from a file, the demo, later a platform feed): maps
+    /// their lines to SKUs, runs the detectors and imports them, `BATCH` a transaction.
+    pub async fn intake(
+        &self,
+        shop: ShopId,
+        orders: Vec<(usize, NewOrder)>,
+        actor: &Actor,
+    ) -> Result<OrderImportReport> {
         let mut report = OrderImportReport {
-            total_rows: parsed.total_rows,
-            errors: parsed.errors,
+            total_rows: orders.len(),
             ..Default::default()
         };
         let mut mapper = self.mapper(shop).await?;
-        for chunk in parsed.orders.chunks(BATCH) {
+        for chunk in orders.chunks(BATCH) {
             let mut orders: Vec<(usize, NewOrder)> = chunk.to_vec();
             for (_, o) in &mut orders {
                 self.map_lines(&mut mapper, o).await?;
@@ -214,7 +228,6 @@ impl App {
                 }
             }
         }
-        report.errors.sort_by_key(|e| e.row);
         Ok(report)
     }
 

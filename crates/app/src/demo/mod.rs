@@ -40,6 +40,7 @@ pub struct DemoSummary {
 }
 
 mod catalog;
+mod orders;
 mod places;
 mod rng;
 mod stock;
@@ -191,6 +192,7 @@ impl App {
         }
 
         // 店铺 and 平台商品匹配.
+        let mut shops = Vec::new();
         for (code, name, platform, share, lifestyle) in SHOPS {
             let shop = self
                 .create_shop(
@@ -208,6 +210,7 @@ impl App {
                 &mut rng, shop.id, platform, *share, *lifestyle, &groups, &skus, &ids, actor,
             )
             .await?;
+            shops.push((shop.id, *platform, *share));
         }
 
         // 期初: one document per warehouse, one batch.
@@ -307,6 +310,13 @@ impl App {
         // Live orders hold stock; a few ship, one is cancelled.
         self.demo_orders(&mut rng, &skus, &ids, &whs, &mut t, &lot_nos, today, actor)
             .await?;
+
+        // The order queue of each shop, taken in like a file.
+        let now = chrono::Utc::now().timestamp_millis();
+        for (shop, platform, share) in shops {
+            self.demo_order_queue(&mut rng, shop, platform, share, now, actor)
+                .await?;
+        }
 
         let summary = self.demo_summary(false).await?;
         tracing::info!(
