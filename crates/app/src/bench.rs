@@ -47,7 +47,7 @@ pub struct LedgerBench {
 }
 
 /// `1234567` → `1,234,567`.
-fn thousands(n: u64) -> String {
+pub(crate) fn thousands(n: u64) -> String {
     let s = n.to_string();
     let mut out = String::with_capacity(s.len() + s.len() / 3);
     for (i, c) in s.chars().enumerate() {
@@ -92,22 +92,34 @@ impl LedgerBench {
                 },
             ),
         ];
-        let kw = rows.iter().map(|r| r.0.chars().count()).max().unwrap_or(0);
-        let vw = rows.iter().map(|r| r.1.chars().count()).max().unwrap_or(0);
-        let rule = format!("+-{}-+-{}-+\n", "-".repeat(kw), "-".repeat(vw));
-        let mut out = String::new();
-        out.push_str(&rule);
-        out.push_str(&format!(
-            "| {:<kw$} | {:>vw$} |\n",
-            "jxc bench ledger", "value"
-        ));
-        out.push_str(&rule);
-        for (k, v) in &rows {
-            out.push_str(&format!("| {k:<kw$} | {v:>vw$} |\n"));
-        }
-        out.push_str(&rule);
-        out
+        table("jxc bench ledger", &rows)
     }
+}
+
+/// A two-column text table: what was measured, and its value.
+pub(crate) fn table(title: &str, rows: &[(&str, String)]) -> String {
+    let kw = rows
+        .iter()
+        .map(|r| r.0.chars().count())
+        .chain([title.chars().count()])
+        .max()
+        .unwrap_or(0);
+    let vw = rows
+        .iter()
+        .map(|r| r.1.chars().count())
+        .max()
+        .unwrap_or(0)
+        .max(5);
+    let rule = format!("+-{}-+-{}-+\n", "-".repeat(kw), "-".repeat(vw));
+    let mut out = String::new();
+    out.push_str(&rule);
+    out.push_str(&format!("| {title:<kw$} | {:>vw$} |\n", "value"));
+    out.push_str(&rule);
+    for (k, v) in rows {
+        out.push_str(&format!("| {k:<kw$} | {v:>vw$} |\n"));
+    }
+    out.push_str(&rule);
+    out
 }
 
 /// The process's peak resident set (VmHWM) in MiB; 0.0 where /proc is not available.

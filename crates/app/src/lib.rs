@@ -4,6 +4,7 @@
 
 pub mod auth;
 pub mod bench;
+pub mod bench_orders;
 pub mod catalog;
 pub mod dashboard;
 pub mod demo;

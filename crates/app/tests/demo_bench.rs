@@ -185,7 +185,10 @@ async fn demo_is_a_realistic_merchant_and_loads_once(app: &App) {
     // An order queue per shop: mostly clean, with every kind of everyday 异常.
     let counts = app.store.order_counts(&[]).await.unwrap();
     assert!(counts.pending_review >= 60, "{counts:?}");
-    assert!(counts.held > 0 && counts.held < counts.pending_review, "{counts:?}");
+    assert!(
+        counts.held > 0 && counts.held < counts.pending_review,
+        "{counts:?}"
+    );
     let reasons: Vec<_> = counts.by_reason.iter().map(|(r, _)| *r).collect();
     for r in [
         jxc_core::orders::HoldReason::AddressIncomplete,

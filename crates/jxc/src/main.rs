@@ -140,6 +140,22 @@ enum BenchKind {
         #[arg(long, hide = true)]
         here: bool,
     },
+    /// Import N generated orders from a template file (parse, map, detect, save), then
+    /// the same file again, on a fresh database.
+    Orders {
+        #[arg(long, default_value_t = 100_000)]
+        orders: u64,
+        #[arg(long, value_enum, default_value = "both")]
+        backend: Backend,
+        #[arg(
+            long,
+            env = "JXC_BENCH_PG_URL",
+            default_value = "postgres://postgres@127.0.0.1:5432/postgres"
+        )]
+        pg: String,
+        #[arg(long, hide = true)]
+        here: bool,
+    },
 }
 
 #[derive(Clone, Copy, PartialEq, Eq, ValueEnum)]
@@ -279,7 +295,27 @@ async fn run(cli: Cli) -> Result<ExitCode> {
                     bail!("jxc check found differences after the benchmark");
                 }
             } else {
-                bench_ledger(moves, backend, &pg).await?;
+                bench_each("ledger", "--moves", moves, backend, &pg).await?;
+            }
+        }
+        Command::Bench {
+            what:
+                BenchKind::Orders {
+                    orders,
+                    backend,
+                    pg,
+                    here,
+                },
+        } => {
+            if here {
+                let app = open(&cli.db).await?;
+                if app.store.counts().await?.skus > 0 {
+                    bail!("the benchmark needs an empty database, {} is not", cli.db);
+                }
+                let r = jxc_app::bench_orders::bench_orders(&app, orders as usize).await?;
+                println!("{}", r.table());
+            } else {
+                bench_each("orders", "--orders", orders, backend, &pg).await?;
             }
         }
     }
@@ -506,25 +542,26 @@ async fn check(db: &str, json: bool) -> Result<ExitCode> {
     })
 }
 
-/// Runs the ledger benchmark once per backend, each in its own process so that its peak
-/// memory is its own.
-async fn bench_ledger(moves: u64, backend: Backend, pg: &str) -> Result<()> {
+/// Runs a benchmark once per backend, each in its own process so that its peak memory is
+/// its own.
+async fn bench_each(what: &str, flag: &str, n: u64, backend: Backend, pg: &str) -> Result<()> {
     let exe = std::env::current_exe()?;
     let dir = tempfile_dir()?;
     println!(
-        "jxc bench ledger: {moves} moves, {} cores",
+        "jxc bench {what}: {flag} {n}, {} cores",
         std::thread::available_parallelism()
             .map(|n| n.get())
             .unwrap_or(1)
     );
+    let run = |url: &str| run_child(&exe, url, what, flag, n);
     if backend != Backend::Postgres {
         let url = format!("sqlite://{}", dir.join("bench.db").display());
-        run_child(&exe, &url, moves)?;
+        run(&url)?;
     }
     if backend != Backend::Sqlite {
         let schema = format!("jxc_bench_{}", std::process::id());
         match jxc_store_postgres::PostgresStore::create_schema(pg, &schema).await {
-            Ok(url) => run_child(&exe, &url, moves)?,
+            Ok(url) => run(&url)?,
             Err(e) => println!("postgres: 未运行 / not run — no server at {pg}: {e}"),
         }
     }
@@ -538,17 +575,9 @@ fn tempfile_dir() -> Result<PathBuf> {
     Ok(dir)
 }
 
-fn run_child(exe: &std::path::Path, url: &str, moves: u64) -> Result<()> {
+fn run_child(exe: &std::path::Path, url: &str, what: &str, flag: &str, n: u64) -> Result<()> {
     let status = std::process::Command::new(exe)
-        .args([
-            "--db",
-            url,
-            "bench",
-            "ledger",
-            "--here",
-            "--moves",
-            &moves.to_string(),
-        ])
+        .args(["--db", url, "bench", what, "--here", flag, &n.to_string()])
         .status()?;
     if !status.success() {
         bail!("benchmark on {url} failed");
