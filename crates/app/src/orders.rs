@@ -3,6 +3,7 @@
 
 use std::collections::{BTreeSet, HashMap};
 
+use jxc_core::catalog::BundleComponent;
 use jxc_core::ids::{OrderId, ShopId, SkuId};
 use jxc_core::orders::detect::{detect, receiver_holds};
 use jxc_core::orders::{HoldReason, NewOrder, Receiver};
@@ -124,8 +125,13 @@ impl App {
     }
 
     /// Available stock per SKU for the lines of `orders`; a bundle counts as many as its
-    /// scarcest component allows.
-    async fn available_for(&self, orders: &[NewOrder]) -> Result<HashMap<SkuId, i64>> {
+    /// scarcest component allows. `kinds` remembers which SKUs are bundles (and of what)
+    /// across the batches of one import.
+    async fn available_for(
+        &self,
+        orders: &[NewOrder],
+        kinds: &mut HashMap<SkuId, Vec<BundleComponent>>,
+    ) -> Result<HashMap<SkuId, i64>> {
         let skus: BTreeSet<SkuId> = orders
             .iter()
             .flat_map(|o| o.lines.iter().filter_map(|l| l.sku_id))
@@ -133,10 +139,17 @@ impl App {
         let mut bundles = HashMap::new();
         let mut stock_skus = BTreeSet::new();
         for s in &skus {
-            match self.store.get_sku(*s).await? {
-                Some(sku) if sku.is_bundle => {
-                    stock_skus.extend(sku.components.iter().map(|c| c.sku_id));
-                    bundles.insert(*s, sku.components);
+            if !kinds.contains_key(s) {
+                let comps = match self.store.get_sku(*s).await? {
+                    Some(sku) if sku.is_bundle => sku.components,
+                    _ => Vec::new(),
+                };
+                kinds.insert(*s, comps);
+            }
+            match kinds.get(s) {
+                Some(comps) if !comps.is_empty() => {
+                    stock_skus.extend(comps.iter().map(|c| c.sku_id));
+                    bundles.insert(*s, comps.clone());
                 }
                 _ => {
                     stock_skus.insert(*s);
@@ -198,13 +211,14 @@ impl App {
             ..Default::default()
         };
         let mut mapper = self.mapper(shop).await?;
+        let mut kinds = HashMap::new();
         for chunk in orders.chunks(BATCH) {
             let mut orders: Vec<(usize, NewOrder)> = chunk.to_vec();
             for (_, o) in &mut orders {
                 self.map_lines(&mut mapper, o).await?;
             }
             let plain: Vec<NewOrder> = orders.iter().map(|(_, o)| o.clone()).collect();
-            let available = self.available_for(&plain).await?;
+            let available = self.available_for(&plain, &mut kinds).await?;
             let incoming: Vec<IncomingOrder> = orders
                 .into_iter()
                 .map(|(row, order)| IncomingOrder {
