@@ -13,10 +13,8 @@ macro_rules! files {
     };
 }
 
-const ZH_FILES: &[(&str, &str)] =
-    files!("zh-CN": "common", "catalog", "partners", "warehouses", "inventory", "users", "imports");
-const EN_FILES: &[(&str, &str)] =
-    files!("en": "common", "catalog", "partners", "warehouses", "inventory", "users", "imports");
+const ZH_FILES: &[(&str, &str)] = files!("zh-CN": "common", "catalog", "partners", "warehouses", "inventory", "users", "imports", "orders");
+const EN_FILES: &[(&str, &str)] = files!("en": "common", "catalog", "partners", "warehouses", "inventory", "users", "imports", "orders");
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum Lang {

@@ -14,6 +14,7 @@ pub(crate) mod forms;
 mod imports;
 mod inventory;
 pub(crate) mod list;
+mod orders;
 mod partners;
 mod session;
 mod users;
@@ -45,6 +46,7 @@ pub fn routes() -> Routes {
         .merge(warehouses::routes())
         .merge(inventory::routes())
         .merge(imports::routes())
+        .merge(orders::routes())
         .merge(users::routes())
         .merge(audit::routes())
 }
@@ -112,6 +114,26 @@ const NAV: &[(&str, &[NavItem])] = &[
                 href: "/imports",
                 key: "nav.imports",
                 action: Action::Dashboard,
+            },
+        ],
+    ),
+    (
+        "nav.group.orders",
+        &[
+            NavItem {
+                href: "/orders",
+                key: "nav.orders",
+                action: Action::OrdersView,
+            },
+            NavItem {
+                href: "/orders/exceptions",
+                key: "nav.order_exceptions",
+                action: Action::OrdersView,
+            },
+            NavItem {
+                href: "/orders/import",
+                key: "nav.order_import",
+                action: Action::OrdersEdit,
             },
         ],
     ),
