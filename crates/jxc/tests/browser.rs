@@ -339,6 +339,77 @@ async fn a_merchant_works_through_the_pages_in_a_real_browser() {
         snap(&c, name).await;
     }
 
+    // Orders: import a file with a bad row, see the 异常 queue, fix an address, approve.
+    let orders_file = dir.path().join("orders.csv");
+    std::fs::write(
+        &orders_file,
+        "订单号,买家昵称,收货人,手机,省,市,区,详细地址,下单时间,付款时间,商家编码,商品名称,数量,单价,运费\n\
+         WEB-1,web1,陈一,13800001111,浙江省,杭州市,,文三路1号,2026-11-20 09:00:00,2026-11-20 09:05:00,BT-001,杯子,1,19.90,0\n\
+         WEB-2,web2,周二,13900002222,浙江省,杭州市,西湖区,文三路2号,2026-11-20 10:00:00,2026-11-20 10:01:00,BT-001,杯子,两,19.90,0\n",
+    )
+    .unwrap();
+    c.goto(&format!("{base}/orders/import")).await.unwrap();
+    c.execute(
+        "document.querySelector('#import-orders select[name=format]').value = 'template';\
+         const s = document.querySelector('#import-orders select[name=shop_id]');\
+         s.selectedIndex = [...s.options].findIndex(o => o.text.includes('TB01'));",
+        vec![],
+    )
+    .await
+    .unwrap();
+    c.find(Locator::Css("#import-orders input[name=file]"))
+        .await
+        .unwrap()
+        .send_keys(orders_file.to_str().unwrap())
+        .await
+        .unwrap();
+    click(&c, "#import-orders button[type=submit]").await;
+    let report = c
+        .wait()
+        .for_element(Locator::Css("#import-result"))
+        .await
+        .unwrap()
+        .text()
+        .await
+        .unwrap();
+    assert!(
+        report.contains('3'),
+        "row 3 (数量 两) is reported: {report}"
+    );
+    snap(&c, "order-import").await;
+    c.goto(&format!("{base}/orders/exceptions")).await.unwrap();
+    snap(&c, "order-exceptions").await;
+    c.goto(&format!("{base}/orders?q=WEB-1")).await.unwrap();
+    snap(&c, "orders").await;
+    let href = c
+        .find(Locator::Css("table a[href^='/orders/']"))
+        .await
+        .unwrap()
+        .attr("href")
+        .await
+        .unwrap()
+        .unwrap();
+    c.goto(&format!("{base}{href}")).await.unwrap();
+    assert!(text(&c).await.contains("地址不全"));
+    snap(&c, "order-detail").await;
+    c.goto(&format!("{base}{href}/address")).await.unwrap();
+    snap(&c, "order-address").await;
+    c.execute(
+        "const d = document.getElementById('district'); d.selectedIndex = [...d.options].findIndex(o => o.value === '西湖区');",
+        vec![],
+    )
+    .await
+    .unwrap();
+    click(&c, "#save-address").await;
+    wait_path(&c, |p| !p.ends_with("/address")).await;
+    click(&c, "#approve").await;
+    c.wait()
+        .for_element(Locator::Css("#approve-form, body"))
+        .await
+        .unwrap();
+    let page = text(&c).await;
+    assert!(page.contains("已审核"), "{page}");
+
     // Export: the list's export link downloads an Excel workbook.
     c.goto(&format!("{base}/skus?q=BT-00")).await.unwrap();
     let href = c
