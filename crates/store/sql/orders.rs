@@ -17,41 +17,9 @@ use super::SqlStore;
 use super::records::push_keyset;
 use super::util::*;
 
-const ORDER_COLS: &[&str] = &[
-    "id",
-    "shop_id",
-    "platform_order_id",
-    "platform_status",
-    "state",
-    "held",
-    "buyer_nick",
-    "buyer_id",
-    "receiver_name",
-    "receiver_mobile",
-    "receiver_phone",
-    "province",
-    "city",
-    "district",
-    "town",
-    "address_detail",
-    "zip",
-    "buyer_message",
-    "seller_memo",
-    "seller_flag",
-    "created_at",
-    "paid_at",
-    "currency",
-    "goods_amount",
-    "shipping_fee",
-    "discount_merchant",
-    "discount_platform",
-    "points_value",
-    "paid_amount",
-    "merge_key",
-    "source_json",
-    "imported_at",
-    "updated_at",
-];
+/// The columns a new order writes: ours, then the platform's ([`PLATFORM_COLS`]), then
+/// when it was imported.
+const OUR_COLS: &[&str] = &["id", "shop_id", "platform_order_id", "state", "held"];
 
 /// The columns an update from the platform rewrites (not our state, tags or priority).
 const PLATFORM_COLS: &[&str] = &[
@@ -577,18 +545,11 @@ impl OrderStore for SqlStore {
                 Val::I(id),
                 Val::I(o.shop_id.0),
                 o.platform_order_id.as_str().into(),
+                OrderState::PendingReview.as_str().into(),
+                Val::B(false),
             ];
-            let mut values = platform_values(o, &source, now);
-            let updated = values.pop().unwrap_or(Val::I(now));
-            let source_v = values.pop().unwrap_or(Val::T(source.clone()));
-            let merge = values.pop().unwrap_or(Val::T(String::new()));
-            // platform_status comes first in the platform columns, then state and held.
-            let status = values.remove(0);
-            row.push(status);
-            row.push(OrderState::PendingReview.as_str().into());
-            row.push(Val::B(false));
-            row.extend(values);
-            row.extend([merge, source_v, Val::I(now), updated]);
+            row.extend(platform_values(o, &source, now));
+            row.push(Val::I(now));
             order_rows.push(row);
             lines.extend(line_rows(id, &o.lines));
             w.event(id, "imported", &format!("row {}", inc.row), now, actor);
@@ -619,7 +580,8 @@ impl OrderStore for SqlStore {
                 changes: vec![],
             });
         }
-        insert_rows(&mut tx, "orders", ORDER_COLS, order_rows, "").await?;
+        let order_cols: Vec<&str> = [OUR_COLS, PLATFORM_COLS, &["imported_at"]].concat();
+        insert_rows(&mut tx, "orders", &order_cols, order_rows, "").await?;
         insert_rows(&mut tx, "order_lines", LINE_COLS, lines, "").await?;
         // 合单 candidates: paid, open orders sharing a merge key.
         let keys: Vec<String> = keys.into_iter().collect();
