@@ -383,6 +383,21 @@ async fn states(c: &mut Conn, ids: &[OrderId]) -> Result<HashMap<i64, OrderState
     Ok(out)
 }
 
+/// The audit row of a person's action on an order (what it was, what it became, why).
+async fn audit_order(
+    c: &mut Conn,
+    actor: &Actor,
+    action: &str,
+    order: i64,
+    before: &str,
+    after: &str,
+    note: &str,
+) -> Result<()> {
+    let before = (!before.is_empty()).then(|| serde_json::json!({ "value": before }));
+    let after = serde_json::json!({ "value": after, "note": note });
+    audit(c, actor, action, "order", order, before, Some(after)).await
+}
+
 fn outcome(id: OrderId, result: std::result::Result<(), String>) -> BulkOutcome {
     BulkOutcome {
         order_id: id,
@@ -842,6 +857,16 @@ impl OrderStore for SqlStore {
                             .execute(&mut tx)
                             .await?;
                         w.event(id.0, "approved", "", now, actor);
+                        audit_order(
+                            &mut tx,
+                            actor,
+                            "approve",
+                            id.0,
+                            "pending_review",
+                            "approved",
+                            "",
+                        )
+                        .await?;
                         Ok(())
                     } else {
                         Err(format!("有异常未处理 / held: {}", blocking.join("、")))
@@ -880,6 +905,7 @@ impl OrderStore for SqlStore {
                 Some(_) if holds.get(&id.0).is_some_and(|h| h.contains(&reason)) => Ok(()),
                 Some(_) => {
                     w.hold(id.0, reason, note, now, actor);
+                    audit_order(&mut tx, actor, "hold", id.0, "", reason.as_str(), note).await?;
                     Ok(())
                 }
             };
@@ -908,6 +934,8 @@ impl OrderStore for SqlStore {
                 let n =
                     release(&mut tx, &mut w, id.0, reasons.as_deref(), note, now, actor).await?;
                 if n > 0 {
+                    let what = reason.map(|r| r.as_str()).unwrap_or("all");
+                    audit_order(&mut tx, actor, "release", id.0, what, "", note).await?;
                     Ok(())
                 } else {
                     Err("没有可解除的异常 / no live hold".to_string())
@@ -956,6 +984,7 @@ impl OrderStore for SqlStore {
                             .execute(&mut tx)
                             .await?;
                         w.event(id.0, "tagged", tag, now, actor);
+                        audit_order(&mut tx, actor, "tag", id.0, "", tag, "").await?;
                     }
                     Ok(())
                 }
@@ -990,6 +1019,7 @@ impl OrderStore for SqlStore {
                         .execute(&mut tx)
                         .await?;
                     w.event(id.0, "cancelled", note, now, actor);
+                    audit_order(&mut tx, actor, "cancel", id.0, "", "cancelled", note).await?;
                     release(
                         &mut tx,
                         &mut w,

@@ -223,6 +223,27 @@ pub async fn approving_needs_no_blocking_hold_and_every_step_is_an_event(s: Shar
         .map(|e| e.kind)
         .collect();
     assert_eq!(kinds, ["imported", "held", "released", "approved"]);
+    let audit = s
+        .list_audit(
+            &crate::AuditFilter {
+                entity: Some("order".into()),
+                entity_id: Some(held.0.to_string()),
+                ..Default::default()
+            },
+            &page(10),
+        )
+        .await
+        .unwrap();
+    let actions: Vec<&str> = audit.items.iter().map(|a| a.action.as_str()).collect();
+    assert!(
+        actions.contains(&"release") && actions.contains(&"approve"),
+        "{actions:?}"
+    );
+    assert!(audit.items.iter().any(|a| {
+        a.after
+            .as_ref()
+            .is_some_and(|v| v.to_string().contains("买家电话确认无误"))
+    }));
     // Hold, tag and cancel in bulk.
     s.hold_orders(&[clean], HoldReason::Manual, "等客户回复", &actor())
         .await
