@@ -381,6 +381,35 @@ impl App {
         Ok(out)
     }
 
+    /// 合单: the orders ship as one (same shop, buyer, receiver and address; all paid).
+    pub async fn merge_orders(
+        &self,
+        user: &User,
+        ids: &[OrderId],
+        actor: &Actor,
+    ) -> Result<Vec<BulkOutcome>> {
+        Self::bulk_ids(ids)?;
+        let (ok, mut out) = self.visible(user, ids).await?;
+        if !out.is_empty() {
+            return Ok(out);
+        }
+        out.extend(self.store.merge_orders(&ok, actor).await?);
+        Ok(out)
+    }
+
+    /// Undoes 合单 for the groups of these orders.
+    pub async fn unmerge_orders(
+        &self,
+        user: &User,
+        ids: &[OrderId],
+        actor: &Actor,
+    ) -> Result<Vec<BulkOutcome>> {
+        Self::bulk_ids(ids)?;
+        let (ok, mut out) = self.visible(user, ids).await?;
+        out.extend(self.store.unmerge_orders(&ok, actor).await?);
+        Ok(out)
+    }
+
     pub async fn cancel_orders(
         &self,
         user: &User,

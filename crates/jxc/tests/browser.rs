@@ -345,7 +345,9 @@ async fn a_merchant_works_through_the_pages_in_a_real_browser() {
         &orders_file,
         "订单号,买家昵称,收货人,手机,省,市,区,详细地址,下单时间,付款时间,商家编码,商品名称,数量,单价,运费\n\
          WEB-1,web1,陈一,13800001111,浙江省,杭州市,,文三路1号,2026-11-20 09:00:00,2026-11-20 09:05:00,BT-001,杯子,1,19.90,0\n\
-         WEB-2,web2,周二,13900002222,浙江省,杭州市,西湖区,文三路2号,2026-11-20 10:00:00,2026-11-20 10:01:00,BT-001,杯子,两,19.90,0\n",
+         WEB-2,web2,周二,13900002222,浙江省,杭州市,西湖区,文三路2号,2026-11-20 10:00:00,2026-11-20 10:01:00,BT-001,杯子,两,19.90,0\n\
+         WEB-3,web3,吴三,13700003333,浙江省,杭州市,西湖区,文三路3号,2026-11-20 11:00:00,2026-11-20 11:01:00,BT-001,杯子,1,19.90,0\n\
+         WEB-4,web3,吴三,13700003333,浙江省,杭州市,西湖区,文三路3号,2026-11-20 12:00:00,2026-11-20 12:01:00,BT-003,盘子,1,25.00,0\n",
     )
     .unwrap();
     c.goto(&format!("{base}/orders/import")).await.unwrap();
@@ -409,6 +411,32 @@ async fn a_merchant_works_through_the_pages_in_a_real_browser() {
         .unwrap();
     let page = text(&c).await;
     assert!(page.contains("已审核"), "{page}");
+
+    // The same buyer ordered twice: merge the two orders from the list (合单).
+    c.goto(&format!("{base}/orders?q=WEB-")).await.unwrap();
+    c.execute(
+        "for (const p of ['WEB-3', 'WEB-4']) {\
+           document.querySelector(`tr[data-order='${p}'] input[name=ids]`).checked = true;\
+         }",
+        vec![],
+    )
+    .await
+    .unwrap();
+    click(&c, "#bulk-merge").await;
+    if c.wait()
+        .for_element(Locator::Css("[data-merge-group]"))
+        .await
+        .is_err()
+    {
+        panic!("no merge group shown: {}", text(&c).await);
+    }
+    let merged = c
+        .find_all(Locator::Css("[data-merge-group]"))
+        .await
+        .unwrap()
+        .len();
+    assert_eq!(merged, 2, "both orders show their merge group");
+    snap(&c, "orders-merged").await;
 
     // Export: the list's export link downloads an Excel workbook.
     c.goto(&format!("{base}/skus?q=BT-00")).await.unwrap();

@@ -17,6 +17,7 @@ const MIGRATIONS: &[(i64, &str)] = &[
     (1, include_str!("../migrations/0001_foundation.sql")),
     (2, include_str!("../migrations/0002_users.sql")),
     (3, include_str!("../migrations/0003_orders.sql")),
+    (4, include_str!("../migrations/0004_order_merge.sql")),
 ];
 
 pub async fn connect(url: &str) -> Result<(Pool<Postgres>, Pool<Postgres>)> {

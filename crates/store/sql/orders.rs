@@ -5,6 +5,7 @@ use std::collections::{BTreeSet, HashMap};
 use async_trait::async_trait;
 use jxc_core::ids::{OrderId, ShopId, SkuId};
 use jxc_core::money::Fen;
+use jxc_core::orders::merge::{MergeCandidate, can_merge};
 use jxc_core::orders::{HoldReason, NewOrder, OrderLine, OrderState, Receiver, changes};
 use jxc_core::paging::{Cursor, Page, PageRequest};
 use jxc_store::{
@@ -363,6 +364,7 @@ async fn load(c: &mut Conn, id: OrderId) -> Result<Option<StoredOrder>> {
         holds,
         tags,
         priority,
+        merge_group: col::<Option<i64>>(&r, "merge_group")?.map(OrderId),
         imported_at: ts(imported),
         updated_at: ts(updated),
     }))
@@ -658,7 +660,7 @@ impl OrderStore for SqlStore {
         let mut sql = Sql::new(
             "SELECT o.id, o.shop_id, s.name AS shop_name, s.platform, o.platform_order_id, \
              o.platform_status, o.state, o.buyer_nick, o.receiver_name, o.province, o.city, \
-             o.paid_amount, o.created_at, o.tags, o.buyer_message, \
+             o.paid_amount, o.created_at, o.tags, o.buyer_message, o.merge_group, \
              (SELECT COUNT(*) FROM order_lines l WHERE l.order_id = o.id) AS line_count, \
              (SELECT CAST(COALESCE(SUM(l.qty), 0) AS BIGINT) FROM order_lines l WHERE l.order_id = o.id) AS qty \
              FROM orders o JOIN shops s ON s.id = o.shop_id WHERE 1 = 1",
@@ -754,6 +756,7 @@ impl OrderStore for SqlStore {
                         .map(str::to_string)
                         .collect(),
                     buyer_message: col(r, "buyer_message")?,
+                    merge_group: col::<Option<i64>>(r, "merge_group")?.map(OrderId),
                 },
             ));
         }
@@ -996,6 +999,125 @@ impl OrderStore for SqlStore {
         Ok(out)
     }
 
+    async fn merge_orders(&self, ids: &[OrderId], actor: &Actor) -> Result<Vec<BulkOutcome>> {
+        let mut tx = crate::dialect::begin_write(&self.write).await?;
+        let now = now_ms();
+        let mut loaded = Vec::new();
+        for id in ids {
+            match load(&mut tx, *id).await? {
+                Some(o) => loaded.push(o),
+                None => {
+                    return Ok(ids
+                        .iter()
+                        .map(|i| outcome(*i, Err(NOT_FOUND.into())))
+                        .collect());
+                }
+            }
+        }
+        let candidates: Vec<MergeCandidate> = loaded
+            .iter()
+            .map(|o| MergeCandidate {
+                id: o.id,
+                order: &o.order,
+                state: o.state,
+                group: o.merge_group,
+            })
+            .collect();
+        if let Err(why) = can_merge(&candidates) {
+            return Ok(ids.iter().map(|i| outcome(*i, Err(why.clone()))).collect());
+        }
+        // The group is the smallest order id, including any group being extended.
+        let group = loaded
+            .iter()
+            .flat_map(|o| [Some(o.id.0), o.merge_group.map(|g| g.0)])
+            .flatten()
+            .min()
+            .unwrap_or(0);
+        let mut w = Writes::default();
+        for o in &loaded {
+            Sql::new("UPDATE orders SET merge_group = ")
+                .bind(group)
+                .push(", updated_at = ")
+                .bind(now)
+                .push(" WHERE id = ")
+                .bind(o.id.0)
+                .execute(&mut tx)
+                .await?;
+            w.event(
+                o.id.0,
+                "merged",
+                &format!("合单组 / group {group}"),
+                now,
+                actor,
+            );
+            audit_order(&mut tx, actor, "merge", o.id.0, "", &group.to_string(), "").await?;
+            release(
+                &mut tx,
+                &mut w,
+                o.id.0,
+                Some(&[HoldReason::MergeCandidate]),
+                "已合单 / merged",
+                now,
+                actor,
+            )
+            .await?;
+        }
+        w.flush(&mut tx).await?;
+        tx.commit().await.db()?;
+        Ok(ids.iter().map(|i| outcome(*i, Ok(()))).collect())
+    }
+
+    async fn unmerge_orders(&self, ids: &[OrderId], actor: &Actor) -> Result<Vec<BulkOutcome>> {
+        let mut tx = crate::dialect::begin_write(&self.write).await?;
+        let now = now_ms();
+        let mut w = Writes::default();
+        let mut out = Vec::new();
+        for id in ids {
+            let row = Sql::new("SELECT merge_group FROM orders WHERE id = ")
+                .bind(id.0)
+                .fetch_optional(&mut tx)
+                .await?;
+            let r = match row {
+                None => Err(NOT_FOUND.to_string()),
+                Some(r) => match col::<Option<i64>>(&r, "merge_group")? {
+                    None => Err("订单未合单 / not merged".to_string()),
+                    Some(group) => {
+                        let members: Vec<i64> =
+                            Sql::new("SELECT id FROM orders WHERE merge_group = ")
+                                .bind(group)
+                                .fetch_all(&mut tx)
+                                .await?
+                                .iter()
+                                .map(|r| col(r, "id"))
+                                .collect::<Result<_>>()?;
+                        Sql::new("UPDATE orders SET merge_group = NULL, updated_at = ")
+                            .bind(now)
+                            .push(" WHERE merge_group = ")
+                            .bind(group)
+                            .execute(&mut tx)
+                            .await?;
+                        for m in members {
+                            w.event(
+                                m,
+                                "unmerged",
+                                &format!("合单组 / group {group}"),
+                                now,
+                                actor,
+                            );
+                            audit_order(&mut tx, actor, "unmerge", m, &group.to_string(), "", "")
+                                .await?;
+                        }
+                        Ok(())
+                    }
+                },
+            };
+            out.push(outcome(*id, r));
+        }
+        w.flush(&mut tx).await?;
+        tx.commit().await.db()?;
+        Ok(out)
+    }
+
     async fn cancel_orders(
         &self,
         ids: &[OrderId],
@@ -1012,12 +1134,14 @@ impl OrderStore for SqlStore {
                 None => Err(NOT_FOUND.to_string()),
                 Some(OrderState::Cancelled) => Err("订单已取消 / already cancelled".to_string()),
                 Some(_) => {
-                    Sql::new("UPDATE orders SET state = 'cancelled', updated_at = ")
-                        .bind(now)
-                        .push(" WHERE id = ")
-                        .bind(id.0)
-                        .execute(&mut tx)
-                        .await?;
+                    Sql::new(
+                        "UPDATE orders SET state = 'cancelled', merge_group = NULL, updated_at = ",
+                    )
+                    .bind(now)
+                    .push(" WHERE id = ")
+                    .bind(id.0)
+                    .execute(&mut tx)
+                    .await?;
                     w.event(id.0, "cancelled", note, now, actor);
                     audit_order(&mut tx, actor, "cancel", id.0, "", "cancelled", note).await?;
                     release(

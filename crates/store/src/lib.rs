@@ -239,6 +239,12 @@ pub trait OrderStore: Send + Sync {
         tag: &str,
         actor: &Actor,
     ) -> Result<Vec<BulkOutcome>>;
+    /// 合单: puts the orders in one merge group (all of them, or none when the core's
+    /// merge check refuses them: then every outcome carries the reason). Their merge-
+    /// candidate holds are released.
+    async fn merge_orders(&self, ids: &[OrderId], actor: &Actor) -> Result<Vec<BulkOutcome>>;
+    /// Undoes 合单 for the groups these orders are in (every order of each group).
+    async fn unmerge_orders(&self, ids: &[OrderId], actor: &Actor) -> Result<Vec<BulkOutcome>>;
     /// 取消 (not yet shipped orders).
     async fn cancel_orders(
         &self,

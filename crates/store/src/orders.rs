@@ -76,6 +76,8 @@ pub struct StoredOrder {
     pub holds: Vec<Hold>,
     pub tags: Vec<String>,
     pub priority: i64,
+    /// 合单: the group this order ships with (the group's smallest order id).
+    pub merge_group: Option<OrderId>,
     pub imported_at: DateTime<Utc>,
     pub updated_at: DateTime<Utc>,
 }
@@ -109,6 +111,7 @@ pub struct OrderSummary {
     pub qty: i64,
     pub tags: Vec<String>,
     pub buyer_message: String,
+    pub merge_group: Option<OrderId>,
 }
 
 /// Filters of the order list. Empty means no limit.

@@ -25,6 +25,9 @@
   function remember() {
     var f = document.querySelector("form[data-remember]");
     if (!f || !window.localStorage) { return; }
+    // Only on the list itself: a page that shows the result of a POST (e.g. a bulk
+    // action rendered at /orders/bulk) must not be reloaded with a GET.
+    if (new URL(f.action, window.location.href).pathname !== window.location.pathname) { return; }
     var key = "jxc.filter." + f.getAttribute("data-remember");
     var q = window.location.search;
     var params = new URLSearchParams(q);

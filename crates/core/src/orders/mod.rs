@@ -4,6 +4,7 @@
 
 pub mod address;
 pub mod detect;
+pub mod merge;
 pub mod order;
 pub mod phone;
 pub mod pricing;

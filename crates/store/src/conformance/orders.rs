@@ -344,4 +344,57 @@ pub async fn merge_candidates_and_duplicates_are_found_across_imports(s: Shared)
         .unwrap();
     assert_eq!(p1.items.len(), 3);
     assert!(p1.next.is_some());
+
+    // 合单: the two orders of the same buyer merge; their merge-candidate holds go.
+    let (a_id, b_id) = (first[0].order_id, second[0].order_id);
+    let refused = s
+        .merge_orders(&[a_id, second[2].order_id], &actor())
+        .await
+        .unwrap();
+    assert!(
+        refused
+            .iter()
+            .all(|o| !o.ok && o.reason.contains("differs")),
+        "{refused:?}"
+    );
+    assert_eq!(
+        s.get_order(a_id).await.unwrap().unwrap().merge_group,
+        None,
+        "all or none"
+    );
+    let merged = s.merge_orders(&[b_id, a_id], &actor()).await.unwrap();
+    assert!(merged.iter().all(|o| o.ok), "{merged:?}");
+    let a = s.get_order(a_id).await.unwrap().unwrap();
+    let b = s.get_order(b_id).await.unwrap().unwrap();
+    assert_eq!((a.merge_group, b.merge_group), (Some(a_id), Some(a_id)));
+    assert!(!live(&a).contains(&HoldReason::MergeCandidate));
+    assert_eq!(
+        s.list_orders(&OrderFilter::default(), &page(10))
+            .await
+            .unwrap()
+            .items
+            .iter()
+            .filter(|o| o.merge_group == Some(a_id))
+            .count(),
+        2
+    );
+    // Undone: both leave the group, and the history says so.
+    let undone = s.unmerge_orders(&[b_id], &actor()).await.unwrap();
+    assert!(undone[0].ok);
+    assert_eq!(s.get_order(a_id).await.unwrap().unwrap().merge_group, None);
+    let kinds: Vec<String> = s
+        .order_events(a_id)
+        .await
+        .unwrap()
+        .into_iter()
+        .map(|e| e.kind)
+        .collect();
+    assert!(
+        kinds.ends_with(&["merged".into(), "released".into(), "unmerged".into()]),
+        "{kinds:?}"
+    );
+    assert!(
+        !s.unmerge_orders(&[b_id], &actor()).await.unwrap()[0].ok,
+        "not merged any more"
+    );
 }

@@ -32,6 +32,8 @@ use crate::guard::Routes;
     release,
     tag,
     cancel,
+    merge,
+    unmerge,
     edit_receiver,
     import_orders
 ))]
@@ -52,6 +54,8 @@ pub fn routes() -> Routes {
         .post("/orders/release", OrdersEdit, release)
         .post("/orders/tag", OrdersEdit, tag)
         .post("/orders/cancel", OrdersEdit, cancel)
+        .post("/orders/merge", OrdersEdit, merge)
+        .post("/orders/unmerge", OrdersEdit, unmerge)
         .put("/orders/{id}/receiver", OrdersEdit, edit_receiver)
         .add(
             Method::POST,
@@ -256,6 +260,35 @@ async fn cancel(
     Ok(Json(
         s.app
             .cancel_orders(&me.0.user, &b.ids(), &b.note, &me.actor())
+            .await?,
+    ))
+}
+
+/// 合单: the orders ship as one. All of them or none: they must share shop, buyer,
+/// receiver and address, be paid, and not be in another group.
+#[utoipa::path(post, path = "/orders/merge", tag = "orders", request_body = BulkBody, responses((status = 200, body = Vec<BulkOutcome>)))]
+async fn merge(
+    State(s): State<AppState>,
+    me: Me,
+    ApiJson(b): ApiJson<BulkBody>,
+) -> ApiResult<Json<Vec<BulkOutcome>>> {
+    Ok(Json(
+        s.app
+            .merge_orders(&me.0.user, &b.ids(), &me.actor())
+            .await?,
+    ))
+}
+
+/// Undo 合单 for the groups of these orders.
+#[utoipa::path(post, path = "/orders/unmerge", tag = "orders", request_body = BulkBody, responses((status = 200, body = Vec<BulkOutcome>)))]
+async fn unmerge(
+    State(s): State<AppState>,
+    me: Me,
+    ApiJson(b): ApiJson<BulkBody>,
+) -> ApiResult<Json<Vec<BulkOutcome>>> {
+    Ok(Json(
+        s.app
+            .unmerge_orders(&me.0.user, &b.ids(), &me.actor())
             .await?,
     ))
 }

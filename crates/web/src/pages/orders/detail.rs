@@ -30,6 +30,8 @@ struct Header {
     state_key: &'static str,
     state_class: &'static str,
     tags: Vec<String>,
+    /// 合单组 (the group's first order id), or 0.
+    merge_group: i64,
     created: String,
     paid_at: String,
     imported_at: String,
@@ -266,6 +268,7 @@ async fn show(
         state_key: state_key(o.state),
         state_class: state_class(o.state),
         tags: o.tags.clone(),
+        merge_group: o.merge_group.map(|g| g.0).unwrap_or(0),
         created: ms_time(Some(n.created_at)),
         paid_at: ms_time(n.paid_at),
         imported_at: jxc_app::exports::shanghai_time(o.imported_at),

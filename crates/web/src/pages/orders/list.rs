@@ -40,6 +40,8 @@ pub(super) struct OrderRow {
     pub state_class: &'static str,
     pub holds: Vec<ReasonTag>,
     pub tags: Vec<String>,
+    /// 合单组, or 0.
+    pub merge_group: i64,
     pub created: String,
     pub has_message: bool,
 }
@@ -60,6 +62,7 @@ pub(super) fn order_row(ctx: &Ctx, o: &OrderSummary) -> OrderRow {
         state_class: state_class(o.state),
         holds: o.holds.iter().map(|r| reason_tag(ctx, *r)).collect(),
         tags: o.tags.clone(),
+        merge_group: o.merge_group.map(|g| g.0).unwrap_or(0),
         created: jxc_app::exports::shanghai_time(o.created_at),
         has_message: !o.buyer_message.trim().is_empty(),
     }
@@ -468,6 +471,14 @@ pub(super) async fn bulk(
             "cancel" => (
                 "orders.bulk.cancel",
                 app.cancel_orders(user, &ids, &note, &who).await?,
+            ),
+            "merge" => (
+                "orders.bulk.merge",
+                app.merge_orders(user, &ids, &who).await?,
+            ),
+            "unmerge" => (
+                "orders.bulk.unmerge",
+                app.unmerge_orders(user, &ids, &who).await?,
             ),
             other => {
                 return Err(jxc_app::Error::invalid(
