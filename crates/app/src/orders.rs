@@ -410,6 +410,29 @@ impl App {
         Ok(out)
     }
 
+    /// 拆单: the order ships in these parts.
+    pub async fn split_order(
+        &self,
+        user: &User,
+        id: OrderId,
+        parts: &[Vec<jxc_core::orders::split::PartLine>],
+        actor: &Actor,
+    ) -> Result<StoredOrder> {
+        self.order(user, id).await?;
+        Ok(self.store.split_order(id, parts, actor).await?)
+    }
+
+    /// Undoes 拆单.
+    pub async fn unsplit_order(
+        &self,
+        user: &User,
+        id: OrderId,
+        actor: &Actor,
+    ) -> Result<StoredOrder> {
+        self.order(user, id).await?;
+        Ok(self.store.unsplit_order(id, actor).await?)
+    }
+
     pub async fn cancel_orders(
         &self,
         user: &User,

@@ -6,6 +6,7 @@ use async_trait::async_trait;
 use jxc_core::ids::{OrderId, ShopId, SkuId};
 use jxc_core::money::Fen;
 use jxc_core::orders::merge::{MergeCandidate, can_merge};
+use jxc_core::orders::split::{PartLine, check_split};
 use jxc_core::orders::{HoldReason, NewOrder, OrderLine, OrderState, Receiver, changes};
 use jxc_core::paging::{Cursor, Page, PageRequest};
 use jxc_store::{
@@ -365,6 +366,25 @@ async fn load(c: &mut Conn, id: OrderId) -> Result<Option<StoredOrder>> {
         tags,
         priority,
         merge_group: col::<Option<i64>>(&r, "merge_group")?.map(OrderId),
+        parts: {
+            let mut parts: Vec<Vec<PartLine>> = Vec::new();
+            for p in Sql::new("SELECT part_no, line_no, qty FROM order_parts WHERE order_id = ")
+                .bind(id.0)
+                .push(" ORDER BY part_no, line_no")
+                .fetch_all(c)
+                .await?
+            {
+                let no: i64 = col(&p, "part_no")?;
+                while parts.len() < no as usize {
+                    parts.push(Vec::new());
+                }
+                parts[no as usize - 1].push(PartLine {
+                    line: col::<i64>(&p, "line_no")? as usize,
+                    qty: col(&p, "qty")?,
+                });
+            }
+            parts
+        },
         imported_at: ts(imported),
         updated_at: ts(updated),
     }))
@@ -1023,7 +1043,15 @@ impl OrderStore for SqlStore {
                 group: o.merge_group,
             })
             .collect();
-        if let Err(why) = can_merge(&candidates) {
+        let split = loaded.iter().find(|o| !o.parts.is_empty());
+        let checked = match split {
+            Some(o) => Err(format!(
+                "订单 {0} 已拆单，请先取消拆单 / order {0} is split: unsplit it first",
+                o.order.platform_order_id
+            )),
+            None => can_merge(&candidates),
+        };
+        if let Err(why) = checked {
             return Ok(ids.iter().map(|i| outcome(*i, Err(why.clone()))).collect());
         }
         // The group is the smallest order id, including any group being extended.
@@ -1116,6 +1144,83 @@ impl OrderStore for SqlStore {
         w.flush(&mut tx).await?;
         tx.commit().await.db()?;
         Ok(out)
+    }
+
+    async fn split_order(
+        &self,
+        id: OrderId,
+        parts: &[Vec<PartLine>],
+        actor: &Actor,
+    ) -> Result<StoredOrder> {
+        let mut tx = crate::dialect::begin_write(&self.write).await?;
+        let now = now_ms();
+        let o = load(&mut tx, id)
+            .await?
+            .ok_or_else(|| StoreError::not_found("order", id))?;
+        let refuse = |m: &str| Err(StoreError::Domain(jxc_core::Error::Rule(m.into())));
+        if o.state == OrderState::Cancelled {
+            return refuse("订单已取消，不能拆单 / the order is cancelled");
+        }
+        if o.merge_group.is_some() {
+            return refuse("订单已合单，请先取消合单 / the order is merged: unmerge it first");
+        }
+        let parts = check_split(&o.order.lines, parts).map_err(StoreError::Domain)?;
+        Sql::new("DELETE FROM order_parts WHERE order_id = ")
+            .bind(id.0)
+            .execute(&mut tx)
+            .await?;
+        let mut rows = Vec::new();
+        for (pi, p) in parts.iter().enumerate() {
+            for l in p {
+                rows.push(vec![
+                    Val::I(id.0),
+                    Val::I(pi as i64 + 1),
+                    Val::I(l.line as i64),
+                    Val::I(l.qty),
+                ]);
+            }
+        }
+        insert_rows(
+            &mut tx,
+            "order_parts",
+            &["order_id", "part_no", "line_no", "qty"],
+            rows,
+            "",
+        )
+        .await?;
+        let detail = serde_json::to_string(&parts).unwrap_or_default();
+        let mut w = Writes::default();
+        w.event(id.0, "split", &detail, now, actor);
+        audit_order(&mut tx, actor, "split", id.0, "", &detail, "").await?;
+        w.flush(&mut tx).await?;
+        let after = load(&mut tx, id)
+            .await?
+            .ok_or_else(|| StoreError::not_found("order", id))?;
+        tx.commit().await.db()?;
+        Ok(after)
+    }
+
+    async fn unsplit_order(&self, id: OrderId, actor: &Actor) -> Result<StoredOrder> {
+        let mut tx = crate::dialect::begin_write(&self.write).await?;
+        let now = now_ms();
+        let n = Sql::new("DELETE FROM order_parts WHERE order_id = ")
+            .bind(id.0)
+            .execute(&mut tx)
+            .await?;
+        if n == 0 {
+            return Err(StoreError::Domain(jxc_core::Error::Rule(
+                "订单未拆单 / the order is not split".into(),
+            )));
+        }
+        let mut w = Writes::default();
+        w.event(id.0, "unsplit", "", now, actor);
+        audit_order(&mut tx, actor, "unsplit", id.0, "split", "whole", "").await?;
+        w.flush(&mut tx).await?;
+        let after = load(&mut tx, id)
+            .await?
+            .ok_or_else(|| StoreError::not_found("order", id))?;
+        tx.commit().await.db()?;
+        Ok(after)
     }
 
     async fn cancel_orders(

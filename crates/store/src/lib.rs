@@ -245,6 +245,16 @@ pub trait OrderStore: Send + Sync {
     async fn merge_orders(&self, ids: &[OrderId], actor: &Actor) -> Result<Vec<BulkOutcome>>;
     /// Undoes 合单 for the groups these orders are in (every order of each group).
     async fn unmerge_orders(&self, ids: &[OrderId], actor: &Actor) -> Result<Vec<BulkOutcome>>;
+    /// 拆单: ships the order in these parts (checked by the core's split rule); replaces
+    /// an earlier split. A cancelled or merged order cannot be split.
+    async fn split_order(
+        &self,
+        id: OrderId,
+        parts: &[Vec<jxc_core::orders::split::PartLine>],
+        actor: &Actor,
+    ) -> Result<StoredOrder>;
+    /// Undoes 拆单: the order ships whole again.
+    async fn unsplit_order(&self, id: OrderId, actor: &Actor) -> Result<StoredOrder>;
     /// 取消 (not yet shipped orders).
     async fn cancel_orders(
         &self,

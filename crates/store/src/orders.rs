@@ -3,6 +3,7 @@
 use chrono::{DateTime, Utc};
 use jxc_core::ids::{OrderId, ShopId, SkuId};
 use jxc_core::money::Fen;
+use jxc_core::orders::split::PartLine;
 use jxc_core::orders::{Change, HoldReason, NewOrder, OrderState};
 use serde::Serialize;
 
@@ -78,6 +79,8 @@ pub struct StoredOrder {
     pub priority: i64,
     /// 合单: the group this order ships with (the group's smallest order id).
     pub merge_group: Option<OrderId>,
+    /// 拆单: the parts it ships in (empty: whole).
+    pub parts: Vec<Vec<PartLine>>,
     pub imported_at: DateTime<Utc>,
     pub updated_at: DateTime<Utc>,
 }

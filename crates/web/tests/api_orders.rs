@@ -189,6 +189,59 @@ async fn the_order_api_imports_lists_and_acts(s: TestServer) {
             "approved"
         ]
     );
+    // 拆单 through the API: B1's two cups ship in two parcels; a split that loses a cup
+    // is refused at its line.
+    let (st, e) = api
+        .call(
+            reqwest::Method::POST,
+            &format!("/orders/{b1}/split"),
+            Some(json!({"parts": [[{"line": 1, "qty": 1}], []]})),
+        )
+        .await;
+    assert_eq!(st, StatusCode::UNPROCESSABLE_ENTITY, "{e}");
+    let (st, split) = api
+        .call(
+            reqwest::Method::POST,
+            &format!("/orders/{b1}/split"),
+            Some(json!({"parts": [[{"line": 1, "qty": 1}], [{"line": 1, "qty": 1}]]})),
+        )
+        .await;
+    assert_eq!(st, StatusCode::OK, "{split}");
+    assert_eq!(split["parts"].as_array().unwrap().len(), 2);
+    let (_, whole) = api
+        .call(
+            reqwest::Method::POST,
+            &format!("/orders/{b1}/unsplit"),
+            None,
+        )
+        .await;
+    assert_eq!(whole["parts"].as_array().unwrap().len(), 0, "{whole}");
+    // …and from the order page.
+    let b = s.admin().await;
+    let p = b
+        .post(&format!("/orders/{b1}/split"), &[("second_1", "1")])
+        .await;
+    assert_eq!(
+        p.location.as_deref(),
+        Some(format!("/orders/{b1}?ok=split").as_str()),
+        "{}",
+        p.body
+    );
+    let page = b.get(&format!("/orders/{b1}?ok=split")).await;
+    assert!(
+        page.contains("id=\"parts\"") && page.contains("已拆单"),
+        "{}",
+        page.body
+    );
+    let p = b
+        .post(&format!("/orders/{b1}/split"), &[("second_1", "5")])
+        .await;
+    assert_eq!(
+        p.status,
+        StatusCode::UNPROCESSABLE_ENTITY,
+        "more than the line has"
+    );
+
     let (st, _) = api
         .call(reqwest::Method::GET, "/orders?state=shipped", None)
         .await;

@@ -8,5 +8,6 @@ pub mod merge;
 pub mod order;
 pub mod phone;
 pub mod pricing;
+pub mod split;
 
 pub use order::{Change, HoldReason, NewOrder, OrderLine, OrderState, Receiver, changes};

@@ -398,3 +398,48 @@ pub async fn merge_candidates_and_duplicates_are_found_across_imports(s: Shared)
         "not merged any more"
     );
 }
+
+pub async fn an_order_ships_in_parts_and_whole_again(s: Shared) {
+    use jxc_core::orders::split::PartLine;
+    let tb = shop(&s, "TB", "taobao").await;
+    let r = s
+        .import_orders(&[incoming(2, order(tb, "9001", "a"), &[])], &actor())
+        .await
+        .unwrap();
+    let id = r[0].order_id;
+    let pl = |line, qty| PartLine { line, qty };
+    // Line 1 has 2, line 2 has 1: one of line 1 ships with line 2.
+    let parts = vec![vec![pl(1, 1)], vec![pl(1, 1), pl(2, 1)]];
+    let o = s.split_order(id, &parts, &actor()).await.unwrap();
+    assert_eq!(o.parts, parts);
+    assert_eq!(o.order.lines.len(), 2, "the platform order keeps its lines");
+    let short = vec![vec![pl(1, 1)], vec![pl(2, 1)]];
+    assert!(
+        s.split_order(id, &short, &actor()).await.is_err(),
+        "line 1 short by one"
+    );
+    assert_eq!(
+        s.get_order(id).await.unwrap().unwrap().parts,
+        parts,
+        "unchanged"
+    );
+    // A split order does not merge until it is whole again.
+    let twin = s
+        .import_orders(&[incoming(3, order(tb, "9002", "a"), &[])], &actor())
+        .await
+        .unwrap()[0]
+        .order_id;
+    let m = s.merge_orders(&[id, twin], &actor()).await.unwrap();
+    assert!(!m[0].ok && m[0].reason.contains("split"), "{m:?}");
+    let o = s.unsplit_order(id, &actor()).await.unwrap();
+    assert!(o.parts.is_empty());
+    assert!(s.unsplit_order(id, &actor()).await.is_err());
+    let kinds: Vec<String> = s
+        .order_events(id)
+        .await
+        .unwrap()
+        .into_iter()
+        .map(|e| e.kind)
+        .collect();
+    assert!(kinds.contains(&"split".to_string()) && kinds.contains(&"unsplit".to_string()));
+}

@@ -34,6 +34,8 @@ use crate::guard::Routes;
     cancel,
     merge,
     unmerge,
+    split,
+    unsplit,
     edit_receiver,
     import_orders
 ))]
@@ -56,6 +58,8 @@ pub fn routes() -> Routes {
         .post("/orders/cancel", OrdersEdit, cancel)
         .post("/orders/merge", OrdersEdit, merge)
         .post("/orders/unmerge", OrdersEdit, unmerge)
+        .post("/orders/{id}/split", OrdersEdit, split)
+        .post("/orders/{id}/unsplit", OrdersEdit, unsplit)
         .put("/orders/{id}/receiver", OrdersEdit, edit_receiver)
         .add(
             Method::POST,
@@ -289,6 +293,42 @@ async fn unmerge(
     Ok(Json(
         s.app
             .unmerge_orders(&me.0.user, &b.ids(), &me.actor())
+            .await?,
+    ))
+}
+
+/// The parts of a split: each a list of (line, qty), lines counted from 1.
+#[derive(Debug, Deserialize, ToSchema)]
+pub struct SplitBody {
+    pub parts: Vec<Vec<jxc_core::orders::split::PartLine>>,
+}
+
+/// 拆单: ship the order in parts (by lines or quantities). Every line's quantities over
+/// the parts must add up to the line; replaces an earlier split.
+#[utoipa::path(post, path = "/orders/{id}/split", tag = "orders", params(("id" = i64, Path)), request_body = SplitBody, responses((status = 200, body = StoredOrder), (status = 422, body = ErrorBody)))]
+async fn split(
+    State(s): State<AppState>,
+    me: Me,
+    Path(id): Path<i64>,
+    ApiJson(b): ApiJson<SplitBody>,
+) -> ApiResult<Json<StoredOrder>> {
+    Ok(Json(
+        s.app
+            .split_order(&me.0.user, OrderId(id), &b.parts, &me.actor())
+            .await?,
+    ))
+}
+
+/// Undo 拆单: the order ships whole.
+#[utoipa::path(post, path = "/orders/{id}/unsplit", tag = "orders", params(("id" = i64, Path)), responses((status = 200, body = StoredOrder), (status = 422, body = ErrorBody)))]
+async fn unsplit(
+    State(s): State<AppState>,
+    me: Me,
+    Path(id): Path<i64>,
+) -> ApiResult<Json<StoredOrder>> {
+    Ok(Json(
+        s.app
+            .unsplit_order(&me.0.user, OrderId(id), &me.actor())
             .await?,
     ))
 }

@@ -109,6 +109,8 @@ struct DetailPage {
     pending: bool,
     cancelled: bool,
     notice: &'static str,
+    /// 拆单: each part as text (`第 1 行 × 1、第 2 行 × 1`); empty when it ships whole.
+    parts: Vec<String>,
     errors: FormErrors,
     /// Which form the errors belong to: `approve`, `hold`, `cancel` or `release:<reason>`.
     failed: String,
@@ -142,6 +144,10 @@ fn event_key(kind: &str) -> Option<&'static str> {
         "held" => "orders.event.held",
         "released" => "orders.event.released",
         "cancelled" => "orders.event.cancelled",
+        "merged" => "orders.event.merged",
+        "unmerged" => "orders.event.unmerged",
+        "split" => "orders.event.split",
+        "unsplit" => "orders.event.unsplit",
         "tagged" => "orders.event.tagged",
         "address_edited" => "orders.event.address_edited",
         _ => return None,
@@ -287,8 +293,20 @@ async fn show(
             ("released", ctx.tr("orders.done.released")),
             ("cancelled", ctx.tr("orders.done.cancelled")),
             ("address", ctx.tr("orders.done.address")),
+            ("split", ctx.tr("orders.done.split")),
+            ("unsplit", ctx.tr("orders.done.unsplit")),
         ],
     );
+    let parts = o
+        .parts
+        .iter()
+        .map(|p| {
+            p.iter()
+                .map(|l| format!("{} {} × {}", ctx.tr("orders.split.line"), l.line, l.qty))
+                .collect::<Vec<_>>()
+                .join("、")
+        })
+        .collect();
     let status = if errors.is_empty() {
         StatusCode::OK
     } else {
@@ -330,6 +348,7 @@ async fn show(
         pending: o.state == OrderState::PendingReview,
         cancelled: o.state == OrderState::Cancelled,
         notice,
+        parts,
         errors,
         failed,
         note,
@@ -512,4 +531,67 @@ pub(super) async fn release(
         },
     )
     .await
+}
+
+/// 拆单 from the order page: the quantity of each line that ships in a second parcel
+/// (`second_<line>`); the rest ships first.
+pub(super) async fn split(
+    State(s): State<AppState>,
+    ctx: Ctx,
+    uri: Uri,
+    Path(id): Path<i64>,
+    Form(sent): Form<HashMap<String, String>>,
+) -> Result<Response, PageError> {
+    use jxc_core::orders::split::PartLine;
+    let e = |e| PageError(ctx.lang, e, uri.clone());
+    let o = s.app.order(&ctx.user, OrderId(id)).await.map_err(e)?;
+    let mut first = Vec::new();
+    let mut second = Vec::new();
+    for (i, l) in o.order.lines.iter().enumerate() {
+        let raw = sent
+            .get(&format!("second_{}", i + 1))
+            .map(|v| v.trim())
+            .unwrap_or("");
+        let q: i64 = if raw.is_empty() {
+            0
+        } else {
+            raw.parse().map_err(|_| {
+                e(jxc_app::Error::invalid(
+                    format!("second_{}", i + 1),
+                    format!("不是数量 “{raw}” / not a quantity"),
+                ))
+            })?
+        };
+        if q > 0 {
+            second.push(PartLine {
+                line: i + 1,
+                qty: q,
+            });
+        }
+        if l.qty - q != 0 {
+            first.push(PartLine {
+                line: i + 1,
+                qty: l.qty - q,
+            });
+        }
+    }
+    s.app
+        .split_order(&ctx.user, OrderId(id), &[first, second], &actor(&ctx))
+        .await
+        .map_err(e)?;
+    Ok(see_other(&format!("/orders/{id}?ok=split")))
+}
+
+/// Undoes 拆单 from the order page.
+pub(super) async fn unsplit(
+    State(s): State<AppState>,
+    ctx: Ctx,
+    uri: Uri,
+    Path(id): Path<i64>,
+) -> Result<Response, PageError> {
+    s.app
+        .unsplit_order(&ctx.user, OrderId(id), &actor(&ctx))
+        .await
+        .map_err(|e| PageError(ctx.lang, e, uri.clone()))?;
+    Ok(see_other(&format!("/orders/{id}?ok=unsplit")))
 }

@@ -50,6 +50,8 @@ pub fn routes() -> Routes {
         .post("/orders/{id}/hold", OrdersEdit, detail::hold)
         .post("/orders/{id}/release", OrdersEdit, detail::release)
         .post("/orders/{id}/cancel", OrdersEdit, detail::cancel)
+        .post("/orders/{id}/split", OrdersEdit, detail::split)
+        .post("/orders/{id}/unsplit", OrdersEdit, detail::unsplit)
         .get("/orders/{id}/address", OrdersEdit, address::form)
         .post("/orders/{id}/address", OrdersEdit, address::save)
 }

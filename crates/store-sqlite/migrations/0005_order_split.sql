@@ -1,0 +1,8 @@
+-- 拆单: the parts an order ships in, as line quantities. No rows: it ships whole.
+CREATE TABLE order_parts (
+    order_id INTEGER NOT NULL REFERENCES orders (id),
+    part_no INTEGER NOT NULL,
+    line_no INTEGER NOT NULL,
+    qty INTEGER NOT NULL CHECK (qty > 0),
+    PRIMARY KEY (order_id, part_no, line_no)
+);
