@@ -6,6 +6,7 @@ use std::collections::{BTreeSet, HashMap};
 use jxc_core::catalog::BundleComponent;
 use jxc_core::ids::{OrderId, ShopId, SkuId};
 use jxc_core::orders::detect::{detect, receiver_holds};
+use jxc_core::orders::rules::{NewRule, Rule, RuleInput, decide};
 use jxc_core::orders::{HoldReason, NewOrder, Receiver};
 use jxc_core::paging::{MAX_LIMIT, Page, PageRequest};
 use jxc_core::users::User;
@@ -212,6 +213,18 @@ impl App {
         };
         let mut mapper = self.mapper(shop).await?;
         let mut kinds = HashMap::new();
+        let platform = self
+            .store
+            .get_shop(shop)
+            .await?
+            .map(|s| s.fields.platform.as_str().to_string())
+            .unwrap_or_default();
+        let rules: Vec<Rule> = self
+            .review_rules()
+            .await?
+            .into_iter()
+            .filter(|r| r.fields.active)
+            .collect();
         for chunk in orders.chunks(BATCH) {
             let mut orders: Vec<(usize, NewOrder)> = chunk.to_vec();
             for (_, o) in &mut orders {
@@ -228,6 +241,7 @@ impl App {
                 })
                 .collect();
             let outcomes = self.store.import_orders(&incoming, actor).await?;
+            let mut created = Vec::new();
             for (o, inc) in outcomes.iter().zip(&incoming) {
                 match o.action {
                     OrderImportAction::Created => report.created += 1,
@@ -240,9 +254,90 @@ impl App {
                         report.held += 1;
                     }
                 }
+                if o.action == OrderImportAction::Created {
+                    created.push((o.order_id, &inc.order));
+                }
             }
+            self.apply_rules(&rules, &platform, &created, actor).await?;
         }
         Ok(report)
+    }
+
+    /// 审单规则 on newly created orders: holds (with the rule's note), tags, priority, and
+    /// auto-approval (which the store still refuses for orders with a blocking hold).
+    async fn apply_rules(
+        &self,
+        rules: &[Rule],
+        platform: &str,
+        created: &[(OrderId, &NewOrder)],
+        actor: &Actor,
+    ) -> Result<()> {
+        if rules.is_empty() {
+            return Ok(());
+        }
+        let mut approve = Vec::new();
+        let mut tags: HashMap<String, Vec<OrderId>> = HashMap::new();
+        let mut priorities: HashMap<i64, Vec<OrderId>> = HashMap::new();
+        for (id, o) in created {
+            let d = decide(rules, o, platform);
+            for note in &d.holds {
+                self.store
+                    .hold_orders(&[*id], HoldReason::Manual, note, actor)
+                    .await?;
+            }
+            for t in d.tags {
+                tags.entry(t).or_default().push(*id);
+            }
+            if let Some(p) = d.priority {
+                priorities.entry(p).or_default().push(*id);
+            }
+            if d.auto_approve {
+                approve.push(*id);
+            }
+        }
+        for (t, ids) in tags {
+            self.store.tag_orders(&ids, &t, actor).await?;
+        }
+        for (p, ids) in priorities {
+            self.store.set_order_priority(&ids, p, actor).await?;
+        }
+        if !approve.is_empty() {
+            self.store.approve_orders(&approve, actor).await?;
+        }
+        Ok(())
+    }
+
+    /// Every review rule, for intake and the rules page.
+    pub async fn review_rules(&self) -> Result<Vec<Rule>> {
+        let mut out = Vec::new();
+        let mut after: Option<String> = None;
+        loop {
+            let page = PageRequest::new(Some(MAX_LIMIT), after.as_deref(), false)?;
+            let p = self.store.list_rules(&ListFilter::default(), &page).await?;
+            out.extend(p.items);
+            match p.next {
+                Some(n) => after = Some(n),
+                None => return Ok(out),
+            }
+        }
+    }
+
+    pub async fn create_rule(&self, input: &RuleInput, actor: &Actor) -> Result<Rule> {
+        let r = NewRule::parse(input, None)?;
+        Ok(self.store.create_rule(&r, actor).await?)
+    }
+
+    pub async fn update_rule(&self, id: i64, input: &RuleInput, actor: &Actor) -> Result<Rule> {
+        let before = self.rule(id).await?;
+        let r = NewRule::parse(input, Some(&before.fields))?;
+        Ok(self.store.update_rule(id, &r, actor).await?)
+    }
+
+    pub async fn rule(&self, id: i64) -> Result<Rule> {
+        self.store
+            .get_rule(id)
+            .await?
+            .ok_or_else(|| Error::not_found("review_rule", id))
     }
 
     pub async fn orders(

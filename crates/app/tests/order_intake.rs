@@ -287,3 +287,117 @@ async fn a_template_file_is_mapped_checked_and_imported_once_on_postgres() {
     let (app, _dir) = postgres().await;
     a_template_file_is_mapped_checked_and_imported_once(app).await;
 }
+
+async fn review_rules_approve_hold_and_tag_new_orders(app: App) {
+    use jxc_core::orders::rules::{Conditions, RuleAction, RuleInput};
+    let shop = merchant(&app).await;
+    let cup = app.store.get_sku_by_code("CUP").await.unwrap().unwrap().id;
+    for (name, priority, when, then) in [
+        (
+            "全部自动审核",
+            10,
+            Conditions::default(),
+            RuleAction::AutoApprove,
+        ),
+        (
+            "大单打标",
+            20,
+            Conditions {
+                min_paid: Some(10_000),
+                ..Default::default()
+            },
+            RuleAction::Tag {
+                tag: "大单".into()
+            },
+        ),
+        (
+            "保温杯核对",
+            30,
+            Conditions {
+                sku_ids: vec![cup.0],
+                ..Default::default()
+            },
+            RuleAction::Hold {
+                note: "核对颜色".into(),
+            },
+        ),
+    ] {
+        app.create_rule(
+            &RuleInput {
+                name: Some(name.into()),
+                priority: Some(priority),
+                when: Some(when),
+                then: Some(then),
+                ..Default::default()
+            },
+            &actor(),
+        )
+        .await
+        .unwrap();
+    }
+    let f = file("浙江省");
+    let r = app
+        .import_order_file(
+            shop,
+            OrderFile::Template,
+            ("orders.csv", f.as_bytes()),
+            None,
+            &actor(),
+        )
+        .await
+        .unwrap();
+    let ids = &r.order_ids;
+    let a1 = app.order(&admin(), ids[0]).await.unwrap();
+    assert_eq!(
+        a1.state,
+        OrderState::Approved,
+        "a clean order is approved by the rule"
+    );
+    assert_eq!(a1.tags, vec!["大单".to_string()]);
+    let a2 = app.order(&admin(), ids[1]).await.unwrap();
+    assert_eq!(a2.state, OrderState::PendingReview, "the hold rule wins");
+    let manual: Vec<_> = a2
+        .live_holds()
+        .filter(|h| h.reason == HoldReason::Manual)
+        .map(|h| h.note.clone())
+        .collect();
+    assert_eq!(manual, vec!["保温杯核对: 核对颜色".to_string()]);
+    let a5 = app.order(&admin(), ids[4]).await.unwrap();
+    assert_eq!(
+        a5.state,
+        OrderState::PendingReview,
+        "not paid: the store refuses to approve"
+    );
+    // A replay does not run the rules again.
+    let again = app
+        .import_order_file(
+            shop,
+            OrderFile::Template,
+            ("orders.csv", f.as_bytes()),
+            None,
+            &actor(),
+        )
+        .await
+        .unwrap();
+    assert_eq!(again.unchanged, 5);
+    assert_eq!(
+        app.order(&admin(), ids[1])
+            .await
+            .unwrap()
+            .live_holds()
+            .count(),
+        a2.live_holds().count()
+    );
+}
+
+#[tokio::test]
+async fn review_rules_approve_hold_and_tag_new_orders_on_sqlite() {
+    let (app, _dir) = sqlite().await;
+    review_rules_approve_hold_and_tag_new_orders(app).await;
+}
+
+#[tokio::test]
+async fn review_rules_approve_hold_and_tag_new_orders_on_postgres() {
+    let (app, _dir) = postgres().await;
+    review_rules_approve_hold_and_tag_new_orders(app).await;
+}

@@ -6,17 +6,18 @@ use async_trait::async_trait;
 use jxc_core::ids::{OrderId, ShopId, SkuId};
 use jxc_core::money::Fen;
 use jxc_core::orders::merge::{MergeCandidate, can_merge};
+use jxc_core::orders::rules::{NewRule, Rule};
 use jxc_core::orders::split::{PartLine, check_split};
 use jxc_core::orders::{HoldReason, NewOrder, OrderLine, OrderState, Receiver, changes};
 use jxc_core::paging::{Cursor, Page, PageRequest};
 use jxc_store::{
-    Actor, BulkOutcome, Hold, IncomingOrder, OrderCounts, OrderEvent, OrderFilter,
+    Actor, BulkOutcome, Hold, IncomingOrder, ListFilter, OrderCounts, OrderEvent, OrderFilter,
     OrderImportAction, OrderImportOutcome, OrderStore, OrderSummary, Result, StoreError,
     StoredOrder,
 };
 
 use super::SqlStore;
-use super::records::push_keyset;
+use super::records::{self, Record, Scope, push_keyset};
 use super::util::*;
 
 /// The columns a new order writes: ours, then the platform's ([`PLATFORM_COLS`]), then
@@ -1223,6 +1224,50 @@ impl OrderStore for SqlStore {
         Ok(after)
     }
 
+    async fn set_order_priority(
+        &self,
+        ids: &[OrderId],
+        priority: i64,
+        actor: &Actor,
+    ) -> Result<()> {
+        let mut tx = crate::dialect::begin_write(&self.write).await?;
+        let now = now_ms();
+        let mut w = Writes::default();
+        for chunk in ids.chunks(500) {
+            let mut sql = Sql::new("UPDATE orders SET priority = ");
+            sql.bind(priority)
+                .push(", updated_at = ")
+                .bind(now)
+                .push(" WHERE ");
+            push_in(&mut sql, "id", chunk.iter().map(|i| Val::I(i.0)));
+            sql.execute(&mut tx).await?;
+        }
+        for id in ids {
+            w.event(id.0, "priority", &priority.to_string(), now, actor);
+        }
+        w.flush(&mut tx).await?;
+        tx.commit().await.db()?;
+        Ok(())
+    }
+
+    async fn create_rule(&self, r: &NewRule, actor: &Actor) -> Result<Rule> {
+        records::create::<Rule>(&self.write, r, &Scope::default(), actor).await
+    }
+
+    async fn update_rule(&self, id: i64, r: &NewRule, actor: &Actor) -> Result<Rule> {
+        records::modify::<Rule>(&self.write, id, r, &Scope::default(), actor).await
+    }
+
+    async fn get_rule(&self, id: i64) -> Result<Option<Rule>> {
+        let mut c = self.read.acquire().await.db()?;
+        records::get::<Rule>(&mut c, id, &Scope::default()).await
+    }
+
+    async fn list_rules(&self, filter: &ListFilter, page: &PageRequest) -> Result<Page<Rule>> {
+        let mut c = self.read.acquire().await.db()?;
+        records::list::<Rule>(&mut c, filter, &Scope::default(), page, |_| {}).await
+    }
+
     async fn cancel_orders(
         &self,
         ids: &[OrderId],
@@ -1365,5 +1410,40 @@ impl OrderStore for SqlStore {
             .ok_or_else(|| StoreError::not_found("order", id))?;
         tx.commit().await.db()?;
         Ok(after)
+    }
+}
+
+impl Record for Rule {
+    type New = NewRule;
+    const TABLE: &'static str = "review_rules";
+    const ENTITY: &'static str = "review_rule";
+    const COLUMNS: &'static [&'static str] =
+        &["name", "priority", "active", "when_json", "then_json"];
+    const CODE: &'static str = "name";
+    const NAME: &'static str = "name";
+    fn values(r: &NewRule) -> Vec<Val> {
+        vec![
+            r.name.as_str().into(),
+            Val::I(r.priority),
+            r.active.into(),
+            serde_json::to_string(&r.when).unwrap_or_default().into(),
+            serde_json::to_string(&r.then).unwrap_or_default().into(),
+        ]
+    }
+    fn from_row(r: &Row) -> Result<Self> {
+        let bad = |e: serde_json::Error| StoreError::Database(format!("stored rule JSON: {e}"));
+        Ok(Rule {
+            id: col(r, "id")?,
+            fields: NewRule {
+                name: col(r, "name")?,
+                priority: col(r, "priority")?,
+                active: col(r, "active")?,
+                when: serde_json::from_str(&col::<String>(r, "when_json")?).map_err(bad)?,
+                then: serde_json::from_str(&col::<String>(r, "then_json")?).map_err(bad)?,
+            },
+        })
+    }
+    fn new_of(&self) -> &NewRule {
+        &self.fields
     }
 }

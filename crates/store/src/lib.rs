@@ -19,6 +19,7 @@ use jxc_core::ids::{
 };
 use jxc_core::inventory::check::Observed;
 use jxc_core::inventory::{BalanceKey, Document};
+use jxc_core::orders::rules::{NewRule, Rule};
 use jxc_core::orders::{HoldReason, Receiver};
 use jxc_core::paging::{Page, PageRequest};
 use jxc_core::partners::{NewPartner, NewShop, Partner, PartnerKind, Shop};
@@ -255,6 +256,14 @@ pub trait OrderStore: Send + Sync {
     ) -> Result<StoredOrder>;
     /// Undoes 拆单: the order ships whole again.
     async fn unsplit_order(&self, id: OrderId, actor: &Actor) -> Result<StoredOrder>;
+    /// 设优先级.
+    async fn set_order_priority(&self, ids: &[OrderId], priority: i64, actor: &Actor)
+    -> Result<()>;
+    async fn create_rule(&self, r: &NewRule, actor: &Actor) -> Result<Rule>;
+    async fn update_rule(&self, id: i64, r: &NewRule, actor: &Actor) -> Result<Rule>;
+    async fn get_rule(&self, id: i64) -> Result<Option<Rule>>;
+    /// Review rules by priority, then id.
+    async fn list_rules(&self, filter: &ListFilter, page: &PageRequest) -> Result<Page<Rule>>;
     /// 取消 (not yet shipped orders).
     async fn cancel_orders(
         &self,

@@ -257,3 +257,65 @@ async fn the_order_api_imports_lists_and_acts_on_sqlite() {
 async fn the_order_api_imports_lists_and_acts_on_postgres() {
     the_order_api_imports_lists_and_acts(TestServer::start_postgres().await).await;
 }
+
+#[tokio::test]
+async fn review_rules_are_set_up_on_their_page_and_through_the_api() {
+    let s = TestServer::start().await;
+    let b = s.admin().await;
+    let p = b
+        .post(
+            "/orders/rules",
+            &[
+                ("name", "偏远地区"),
+                ("priority", "10"),
+                ("provinces", "新疆、西藏"),
+                ("min_paid", "abc"),
+                ("action", "hold"),
+                ("note", ""),
+            ],
+        )
+        .await;
+    assert_eq!(p.status, StatusCode::UNPROCESSABLE_ENTITY);
+    assert!(p.contains("data-field=\"when.min_paid\""), "{}", p.body);
+    let p = b
+        .post(
+            "/orders/rules",
+            &[
+                ("name", "偏远地区"),
+                ("priority", "10"),
+                ("provinces", "新疆、西藏"),
+                ("min_paid", "100.00"),
+                ("action", "hold"),
+                ("note", "确认运费"),
+                ("active", "1"),
+            ],
+        )
+        .await;
+    assert_eq!(p.location.as_deref(), Some("/orders/rules"), "{}", p.body);
+    let list = b.get("/orders/rules").await;
+    assert!(
+        list.contains("偏远地区") && list.contains("确认运费") && list.contains("¥100.00"),
+        "{}",
+        list.body
+    );
+    let (_, rules) = b
+        .api(reqwest::Method::GET, "/api/v1/orders/rules", None)
+        .await;
+    let id = rules[0]["id"].as_i64().unwrap();
+    assert_eq!(rules[0]["when"]["min_paid"], 10000);
+    let (st, r) = b
+        .api(
+            reqwest::Method::PATCH,
+            &format!("/api/v1/orders/rules/{id}"),
+            Some(json!({"active": false})),
+        )
+        .await;
+    assert_eq!((st, r["active"].as_bool()), (StatusCode::OK, Some(false)));
+    let viewer = s.browser_as("kan.kan", &["viewer"]).await;
+    let page = viewer.get("/orders/rules").await;
+    assert_eq!(page.status, StatusCode::OK);
+    assert!(
+        !page.contains("id=\"rule-form\""),
+        "a viewer sees the rules, not the form"
+    );
+}

@@ -8,6 +8,7 @@ pub mod merge;
 pub mod order;
 pub mod phone;
 pub mod pricing;
+pub mod rules;
 pub mod split;
 
 pub use order::{Change, HoldReason, NewOrder, OrderLine, OrderState, Receiver, changes};

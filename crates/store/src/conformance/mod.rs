@@ -57,6 +57,7 @@ macro_rules! conformance_tests {
             approving_needs_no_blocking_hold_and_every_step_is_an_event,
             merge_candidates_and_duplicates_are_found_across_imports,
             an_order_ships_in_parts_and_whole_again,
+            review_rules_are_stored_and_changed,
             the_stock_summary_sums_by_sku_and_by_warehouse_in_pages,
             low_stock_lists_active_stock_skus_at_or_under_the_threshold_even_without_stock,
             lists_keep_to_the_warehouses_a_user_is_limited_to,

@@ -443,3 +443,34 @@ pub async fn an_order_ships_in_parts_and_whole_again(s: Shared) {
         .collect();
     assert!(kinds.contains(&"split".to_string()) && kinds.contains(&"unsplit".to_string()));
 }
+
+pub async fn review_rules_are_stored_and_changed(s: Shared) {
+    use jxc_core::orders::rules::{Conditions, NewRule, RuleAction};
+    let r = NewRule {
+        name: "偏远地区".into(),
+        priority: 10,
+        active: true,
+        when: Conditions {
+            provinces: vec!["新疆".into(), "西藏".into()],
+            min_paid: Some(10_000),
+            ..Default::default()
+        },
+        then: RuleAction::Hold {
+            note: "确认运费".into(),
+        },
+    };
+    let created = s.create_rule(&r, &actor()).await.unwrap();
+    assert_eq!(created.fields, r);
+    let mut off = r.clone();
+    off.active = false;
+    off.then = RuleAction::Tag {
+        tag: "偏远".into()
+    };
+    let changed = s.update_rule(created.id, &off, &actor()).await.unwrap();
+    assert_eq!(s.get_rule(created.id).await.unwrap().unwrap(), changed);
+    let all = s
+        .list_rules(&crate::ListFilter::default(), &page(10))
+        .await
+        .unwrap();
+    assert_eq!(all.items.len(), 1);
+}

@@ -7,6 +7,7 @@ use axum::http::Method;
 use chrono::{DateTime, Utc};
 use jxc_app::orders::{OrderFile, OrderImportReport};
 use jxc_core::ids::{OrderId, ShopId, SkuId};
+use jxc_core::orders::rules::{Rule, RuleInput};
 use jxc_core::orders::{HoldReason, OrderState, Receiver};
 use jxc_core::paging::Page;
 use jxc_core::permissions::Action;
@@ -36,6 +37,10 @@ use crate::guard::Routes;
     unmerge,
     split,
     unsplit,
+    list_rules,
+    create_rule,
+    get_rule,
+    update_rule,
     edit_receiver,
     import_orders
 ))]
@@ -58,6 +63,10 @@ pub fn routes() -> Routes {
         .post("/orders/cancel", OrdersEdit, cancel)
         .post("/orders/merge", OrdersEdit, merge)
         .post("/orders/unmerge", OrdersEdit, unmerge)
+        .get("/orders/rules", OrdersView, list_rules)
+        .post("/orders/rules", OrdersEdit, create_rule)
+        .get("/orders/rules/{id}", OrdersView, get_rule)
+        .patch("/orders/rules/{id}", OrdersEdit, update_rule)
         .post("/orders/{id}/split", OrdersEdit, split)
         .post("/orders/{id}/unsplit", OrdersEdit, unsplit)
         .put("/orders/{id}/receiver", OrdersEdit, edit_receiver)
@@ -295,6 +304,41 @@ async fn unmerge(
             .unmerge_orders(&me.0.user, &b.ids(), &me.actor())
             .await?,
     ))
+}
+
+/// 审单规则: every review rule (they run on each new order, lowest priority first).
+#[utoipa::path(get, path = "/orders/rules", tag = "orders", responses((status = 200, body = Vec<Rule>)))]
+async fn list_rules(State(s): State<AppState>) -> ApiResult<Json<Vec<Rule>>> {
+    Ok(Json(s.app.review_rules().await?))
+}
+
+/// Create a review rule: conditions (`when`) → action (`then`).
+#[utoipa::path(post, path = "/orders/rules", tag = "orders", request_body = RuleInput, responses((status = 201, body = Rule), (status = 422, body = ErrorBody)))]
+async fn create_rule(
+    State(s): State<AppState>,
+    me: Me,
+    ApiJson(input): ApiJson<RuleInput>,
+) -> ApiResult<(axum::http::StatusCode, Json<Rule>)> {
+    Ok((
+        axum::http::StatusCode::CREATED,
+        Json(s.app.create_rule(&input, &me.actor()).await?),
+    ))
+}
+
+#[utoipa::path(get, path = "/orders/rules/{id}", tag = "orders", params(("id" = i64, Path)), responses((status = 200, body = Rule), (status = 404, body = ErrorBody)))]
+async fn get_rule(State(s): State<AppState>, Path(id): Path<i64>) -> ApiResult<Json<Rule>> {
+    Ok(Json(s.app.rule(id).await?))
+}
+
+/// Change a review rule (`active: false` switches it off).
+#[utoipa::path(patch, path = "/orders/rules/{id}", tag = "orders", params(("id" = i64, Path)), request_body = RuleInput, responses((status = 200, body = Rule), (status = 422, body = ErrorBody)))]
+async fn update_rule(
+    State(s): State<AppState>,
+    me: Me,
+    Path(id): Path<i64>,
+    ApiJson(input): ApiJson<RuleInput>,
+) -> ApiResult<Json<Rule>> {
+    Ok(Json(s.app.update_rule(id, &input, &me.actor()).await?))
 }
 
 /// The parts of a split: each a list of (line, qty), lines counted from 1.

@@ -135,6 +135,11 @@ const NAV: &[(&str, &[NavItem])] = &[
                 key: "nav.order_import",
                 action: Action::OrdersEdit,
             },
+            NavItem {
+                href: "/orders/rules",
+                key: "nav.order_rules",
+                action: Action::OrdersView,
+            },
         ],
     ),
     (

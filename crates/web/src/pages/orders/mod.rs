@@ -11,6 +11,7 @@ mod detail;
 mod exceptions;
 mod import;
 mod list;
+mod rules;
 
 use axum::extract::DefaultBodyLimit;
 use axum::http::Method;
@@ -45,6 +46,10 @@ pub fn routes() -> Routes {
             post(import::upload).layer(DefaultBodyLimit::max(MAX_UPLOAD)),
         )
         .get("/orders/import/template.csv", OrdersEdit, import::template)
+        .get("/orders/rules", OrdersView, rules::page)
+        .post("/orders/rules", OrdersEdit, rules::create)
+        .get("/orders/rules/{id}", OrdersEdit, rules::edit)
+        .post("/orders/rules/{id}", OrdersEdit, rules::update)
         .get("/orders/{id}", OrdersView, detail::page)
         .post("/orders/{id}/approve", OrdersEdit, detail::approve)
         .post("/orders/{id}/hold", OrdersEdit, detail::hold)
