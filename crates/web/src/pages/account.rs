@@ -2,7 +2,7 @@
 
 use askama::Template;
 use axum::extract::{Path, State};
-use axum::response::Response;
+use axum::response::{IntoResponse, Response};
 use axum::{Extension, Form};
 use jxc_app::auth::CurrentUser;
 use jxc_core::ids::ApiTokenId;
@@ -104,8 +104,6 @@ async fn show(
     };
     Ok((status, render(&page)).into_response())
 }
-
-use axum::response::IntoResponse;
 
 #[derive(Deserialize)]
 struct Notice {
