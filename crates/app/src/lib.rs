@@ -13,6 +13,7 @@ pub mod exports;
 pub mod imports;
 pub mod inventory;
 pub mod orders;
+pub mod orders_manual;
 pub mod partners;
 pub mod users;
 pub mod warehouses;

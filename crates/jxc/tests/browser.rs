@@ -334,6 +334,8 @@ async fn a_merchant_works_through_the_pages_in_a_real_browser() {
         ("users", "/users"),
         ("audit", "/audit"),
         ("account", "/account"),
+        ("order-new", "/orders/new"),
+        ("order-rules", "/orders/rules"),
     ] {
         c.goto(&format!("{base}{path}")).await.unwrap();
         snap(&c, name).await;

@@ -242,6 +242,42 @@ async fn the_order_api_imports_lists_and_acts(s: TestServer) {
         "more than the line has"
     );
 
+    // 手工订单: 3 × ¥100 with 满300减30, 500 points (¥5) and ¥8 shipping.
+    let manual = json!({
+        "shop_id": shop, "buyer_nick": "电话客户",
+        "receiver": {"name": "郑四", "mobile": "13312345678", "phone": "", "province": "浙江省", "city": "杭州市",
+                     "district": "西湖区", "town": "", "detail": "文三路4号", "zip": ""},
+        "lines": [{"code": "API-1", "qty": 3, "unit_price": 10000}],
+        "pricing": {
+            "manjian": [{"name": "满300减30", "tiers": [{"threshold": 30000, "off": 3000}]}],
+            "points": {"points": 500, "points_per_yuan": 100},
+            "shipping": {"default": {"flat_fee": 800}}
+        }
+    });
+    let (st, priced) = api
+        .call(reqwest::Method::POST, "/orders/price", Some(manual.clone()))
+        .await;
+    assert_eq!(st, StatusCode::OK, "{priced}");
+    assert_eq!(priced["paid"], 30000 - 3000 - 500 + 800, "{priced}");
+    let (st, created) = api
+        .call(reqwest::Method::POST, "/orders/manual", Some(manual))
+        .await;
+    assert_eq!(st, StatusCode::CREATED, "{created}");
+    assert_eq!(created["paid_amount"], 27300);
+    assert_eq!(created["lines"][0]["paid"], 26500, "{created}");
+    assert_eq!(created["discount_merchant"], 3000);
+    let (st, e) = api
+        .call(
+            reqwest::Method::POST,
+            "/orders/price",
+            Some(json!({"shop_id": shop, "lines": [{"code": "NOPE", "qty": 1}]})),
+        )
+        .await;
+    assert_eq!(
+        (st, e["field"].as_str()),
+        (StatusCode::UNPROCESSABLE_ENTITY, Some("lines[0].code"))
+    );
+
     let (st, _) = api
         .call(reqwest::Method::GET, "/orders?state=shipped", None)
         .await;
@@ -318,4 +354,78 @@ async fn review_rules_are_set_up_on_their_page_and_through_the_api() {
         !page.contains("id=\"rule-form\""),
         "a viewer sees the rules, not the form"
     );
+}
+
+#[tokio::test]
+async fn a_manual_order_is_priced_on_its_page_then_created() {
+    let s = TestServer::start().await;
+    let b = s.admin().await;
+    let (_, shop) = b
+        .api(
+            reqwest::Method::POST,
+            "/api/v1/shops",
+            Some(json!({"code": "M", "name": "门店", "platform": "manual"})),
+        )
+        .await;
+    let shop = shop["id"].as_i64().unwrap().to_string();
+    b.api(
+        reqwest::Method::POST,
+        "/api/v1/skus",
+        Some(json!({"code": "TEA", "name": "茶叶礼盒", "unit": "盒", "list_price": 10000})),
+    )
+    .await;
+    let form = |extra: (&'static str, &'static str)| {
+        vec![
+            ("shop_id", shop.clone()),
+            ("buyer_nick", "电话客户".to_string()),
+            ("name", "郑四".to_string()),
+            ("mobile", "13312345678".to_string()),
+            ("province", "浙江省".to_string()),
+            ("city", "杭州市".to_string()),
+            ("district", "西湖区".to_string()),
+            ("detail", "文三路4号".to_string()),
+            ("code_1", "TEA".to_string()),
+            ("qty_1", "3".to_string()),
+            ("manjian_threshold", "300".to_string()),
+            ("manjian_off", "30".to_string()),
+            ("points", "500".to_string()),
+            ("shipping", "8".to_string()),
+            (extra.0, extra.1.to_string()),
+        ]
+    };
+    let f = form(("preview", "1"));
+    let fields: Vec<(&str, &str)> = f.iter().map(|(k, v)| (*k, v.as_str())).collect();
+    let p = b.post("/orders/new", &fields).await;
+    assert_eq!(p.status, StatusCode::OK, "{}", p.body);
+    assert!(
+        p.contains("id=\"priced-totals\"") && p.contains("¥273.00"),
+        "300 − 30 − 5 + 8: {}",
+        p.body
+    );
+    let f = form(("create", "1"));
+    let fields: Vec<(&str, &str)> = f.iter().map(|(k, v)| (*k, v.as_str())).collect();
+    let p = b.post("/orders/new", &fields).await;
+    let to = p
+        .location
+        .clone()
+        .unwrap_or_else(|| panic!("created: {}", p.body));
+    let order = b.get(&to).await;
+    assert!(
+        order.contains("茶叶礼盒") && order.contains("273.00"),
+        "{}",
+        order.body
+    );
+    let bad = b
+        .post(
+            "/orders/new",
+            &[
+                ("shop_id", shop.as_str()),
+                ("code_1", "NOPE"),
+                ("qty_1", "1"),
+                ("preview", "1"),
+            ],
+        )
+        .await;
+    assert_eq!(bad.status, StatusCode::UNPROCESSABLE_ENTITY);
+    assert!(bad.contains("NOPE"), "{}", bad.body);
 }

@@ -6,7 +6,9 @@ use axum::extract::{DefaultBodyLimit, Multipart, Path, State};
 use axum::http::Method;
 use chrono::{DateTime, Utc};
 use jxc_app::orders::{OrderFile, OrderImportReport};
+use jxc_app::orders_manual::ManualOrderInput;
 use jxc_core::ids::{OrderId, ShopId, SkuId};
+use jxc_core::orders::pricing::PricedOrder;
 use jxc_core::orders::rules::{Rule, RuleInput};
 use jxc_core::orders::{HoldReason, OrderState, Receiver};
 use jxc_core::paging::Page;
@@ -37,6 +39,8 @@ use crate::guard::Routes;
     unmerge,
     split,
     unsplit,
+    price_manual,
+    create_manual,
     list_rules,
     create_rule,
     get_rule,
@@ -63,6 +67,8 @@ pub fn routes() -> Routes {
         .post("/orders/cancel", OrdersEdit, cancel)
         .post("/orders/merge", OrdersEdit, merge)
         .post("/orders/unmerge", OrdersEdit, unmerge)
+        .post("/orders/price", OrdersView, price_manual)
+        .post("/orders/manual", OrdersEdit, create_manual)
         .get("/orders/rules", OrdersView, list_rules)
         .post("/orders/rules", OrdersEdit, create_rule)
         .get("/orders/rules/{id}", OrdersView, get_rule)
@@ -303,6 +309,34 @@ async fn unmerge(
         s.app
             .unmerge_orders(&me.0.user, &b.ids(), &me.actor())
             .await?,
+    ))
+}
+
+/// Price a manual order without saving it: every line with its discounts, points and
+/// shipping split to the fen, and the totals.
+#[utoipa::path(post, path = "/orders/price", tag = "orders", request_body = ManualOrderInput, responses((status = 200, body = PricedOrder), (status = 422, body = ErrorBody)))]
+async fn price_manual(
+    State(s): State<AppState>,
+    ApiJson(m): ApiJson<ManualOrderInput>,
+) -> ApiResult<Json<PricedOrder>> {
+    Ok(Json(s.app.price_manual(&m).await?.priced))
+}
+
+/// 手工订单: create an order priced by jxc; it goes through the detectors and the review
+/// rules like any other. Answers the new order.
+#[utoipa::path(post, path = "/orders/manual", tag = "orders", request_body = ManualOrderInput, responses((status = 201, body = StoredOrder), (status = 422, body = ErrorBody)))]
+async fn create_manual(
+    State(s): State<AppState>,
+    me: Me,
+    ApiJson(m): ApiJson<ManualOrderInput>,
+) -> ApiResult<(axum::http::StatusCode, Json<StoredOrder>)> {
+    let id = s
+        .app
+        .create_manual_order(&me.0.user, &m, &me.actor())
+        .await?;
+    Ok((
+        axum::http::StatusCode::CREATED,
+        Json(s.app.order(&me.0.user, id).await?),
     ))
 }
 

@@ -136,6 +136,11 @@ const NAV: &[(&str, &[NavItem])] = &[
                 action: Action::OrdersEdit,
             },
             NavItem {
+                href: "/orders/new",
+                key: "nav.order_new",
+                action: Action::OrdersEdit,
+            },
+            NavItem {
                 href: "/orders/rules",
                 key: "nav.order_rules",
                 action: Action::OrdersView,

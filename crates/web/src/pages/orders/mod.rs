@@ -11,6 +11,7 @@ mod detail;
 mod exceptions;
 mod import;
 mod list;
+mod manual;
 mod rules;
 
 use axum::extract::DefaultBodyLimit;
@@ -46,6 +47,8 @@ pub fn routes() -> Routes {
             post(import::upload).layer(DefaultBodyLimit::max(MAX_UPLOAD)),
         )
         .get("/orders/import/template.csv", OrdersEdit, import::template)
+        .get("/orders/new", OrdersEdit, manual::form)
+        .post("/orders/new", OrdersEdit, manual::submit)
         .get("/orders/rules", OrdersView, rules::page)
         .post("/orders/rules", OrdersEdit, rules::create)
         .get("/orders/rules/{id}", OrdersEdit, rules::edit)
