@@ -169,6 +169,26 @@ impl Writes {
         self.touched.insert(order);
     }
 
+    /// Writes what was gathered and commits.
+    async fn finish(self, mut tx: sqlx::Transaction<'static, crate::Db>) -> Result<()> {
+        self.flush(&mut tx).await?;
+        tx.commit().await.db()
+    }
+
+    /// Writes what was gathered, reads the order back as it now is, and commits.
+    async fn finish_reloaded(
+        self,
+        mut tx: sqlx::Transaction<'static, crate::Db>,
+        id: OrderId,
+    ) -> Result<StoredOrder> {
+        self.flush(&mut tx).await?;
+        let after = load(&mut tx, id)
+            .await?
+            .ok_or_else(|| StoreError::not_found("order", id))?;
+        tx.commit().await.db()?;
+        Ok(after)
+    }
+
     async fn flush(self, c: &mut Conn) -> Result<()> {
         insert_rows(
             c,
@@ -666,8 +686,7 @@ impl OrderStore for SqlStore {
                 w.hold(id, HoldReason::MergeCandidate, "", now, actor);
             }
         }
-        w.flush(&mut tx).await?;
-        tx.commit().await.db()?;
+        w.finish(tx).await?;
         Ok(outcomes)
     }
 
@@ -903,8 +922,7 @@ impl OrderStore for SqlStore {
             };
             out.push(outcome(*id, r));
         }
-        w.flush(&mut tx).await?;
-        tx.commit().await.db()?;
+        w.finish(tx).await?;
         Ok(out)
     }
 
@@ -935,8 +953,7 @@ impl OrderStore for SqlStore {
             };
             out.push(outcome(*id, r));
         }
-        w.flush(&mut tx).await?;
-        tx.commit().await.db()?;
+        w.finish(tx).await?;
         Ok(out)
     }
 
@@ -969,8 +986,7 @@ impl OrderStore for SqlStore {
             };
             out.push(outcome(*id, r));
         }
-        w.flush(&mut tx).await?;
-        tx.commit().await.db()?;
+        w.finish(tx).await?;
         Ok(out)
     }
 
@@ -1015,8 +1031,7 @@ impl OrderStore for SqlStore {
             };
             out.push(outcome(*id, r));
         }
-        w.flush(&mut tx).await?;
-        tx.commit().await.db()?;
+        w.finish(tx).await?;
         Ok(out)
     }
 
@@ -1091,8 +1106,7 @@ impl OrderStore for SqlStore {
             )
             .await?;
         }
-        w.flush(&mut tx).await?;
-        tx.commit().await.db()?;
+        w.finish(tx).await?;
         Ok(ids.iter().map(|i| outcome(*i, Ok(()))).collect())
     }
 
@@ -1142,8 +1156,7 @@ impl OrderStore for SqlStore {
             };
             out.push(outcome(*id, r));
         }
-        w.flush(&mut tx).await?;
-        tx.commit().await.db()?;
+        w.finish(tx).await?;
         Ok(out)
     }
 
@@ -1193,12 +1206,7 @@ impl OrderStore for SqlStore {
         let mut w = Writes::default();
         w.event(id.0, "split", &detail, now, actor);
         audit_order(&mut tx, actor, "split", id.0, "", &detail, "").await?;
-        w.flush(&mut tx).await?;
-        let after = load(&mut tx, id)
-            .await?
-            .ok_or_else(|| StoreError::not_found("order", id))?;
-        tx.commit().await.db()?;
-        Ok(after)
+        w.finish_reloaded(tx, id).await
     }
 
     async fn unsplit_order(&self, id: OrderId, actor: &Actor) -> Result<StoredOrder> {
@@ -1216,12 +1224,7 @@ impl OrderStore for SqlStore {
         let mut w = Writes::default();
         w.event(id.0, "unsplit", "", now, actor);
         audit_order(&mut tx, actor, "unsplit", id.0, "split", "whole", "").await?;
-        w.flush(&mut tx).await?;
-        let after = load(&mut tx, id)
-            .await?
-            .ok_or_else(|| StoreError::not_found("order", id))?;
-        tx.commit().await.db()?;
-        Ok(after)
+        w.finish_reloaded(tx, id).await
     }
 
     async fn set_order_priority(
@@ -1245,9 +1248,7 @@ impl OrderStore for SqlStore {
         for id in ids {
             w.event(id.0, "priority", &priority.to_string(), now, actor);
         }
-        w.flush(&mut tx).await?;
-        tx.commit().await.db()?;
-        Ok(())
+        w.finish(tx).await
     }
 
     async fn create_rule(&self, r: &NewRule, actor: &Actor) -> Result<Rule> {
@@ -1309,8 +1310,7 @@ impl OrderStore for SqlStore {
             };
             out.push(outcome(*id, r));
         }
-        w.flush(&mut tx).await?;
-        tx.commit().await.db()?;
+        w.finish(tx).await?;
         Ok(out)
     }
 
@@ -1404,12 +1404,7 @@ impl OrderStore for SqlStore {
         {
             w.hold(id.0, *r, "", now, actor);
         }
-        w.flush(&mut tx).await?;
-        let after = load(&mut tx, id)
-            .await?
-            .ok_or_else(|| StoreError::not_found("order", id))?;
-        tx.commit().await.db()?;
-        Ok(after)
+        w.finish_reloaded(tx, id).await
     }
 }
 

@@ -261,9 +261,10 @@ impl NewOrder {
     }
 
     /// Whether the platform's figures add up: Σ lines paid = paid − shipping.
+    /// (The pricing module's check, in i128, so huge amounts from a file cannot overflow.)
     pub fn amounts_add_up(&self) -> bool {
-        let lines: i64 = self.lines.iter().map(|l| l.paid.0).sum();
-        lines == self.paid_amount.0 - self.shipping_fee.0
+        let lines: Vec<Fen> = self.lines.iter().map(|l| l.paid).collect();
+        super::pricing::check_platform_amounts(&lines, self.shipping_fee, self.paid_amount).is_ok()
     }
 
     /// Whether the order has been paid for.
