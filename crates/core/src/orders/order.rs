@@ -324,16 +324,25 @@ impl Change {
     }
 }
 
-/// Platform statuses that mean the order was closed or cancelled.
+/// Platform statuses (as stored) that mean the order was closed, cancelled or wholly
+/// refunded: Taobao (`TRADE_CLOSED…`, 交易关闭), JD (`TRADE_CANCELED`), Douyin and manual
+/// (已取消), WooCommerce (`cancelled`, `refunded`, `failed`, `trash`), Shopify (`voided`,
+/// `refunded`, `cancelled`). The channel adapters' status tables are tested against it.
 pub fn is_closed_status(s: &str) -> bool {
     matches!(
         s,
         "TRADE_CLOSED"
             | "TRADE_CLOSED_BY_TAOBAO"
+            | "TRADE_CANCELED"
             | "交易关闭"
             | "已取消"
+            | "已关闭"
             | "cancelled"
             | "CANCELLED"
+            | "refunded"
+            | "voided"
+            | "failed"
+            | "trash"
     )
 }
 
