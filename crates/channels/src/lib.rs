@@ -22,6 +22,12 @@ pub mod sign;
 pub mod status;
 
 // The platforms (one file each; see each module's header for its API and quirks).
+pub mod douyin;
+pub mod jd;
+pub mod pdd;
+pub mod shopify;
+pub mod taobao;
+pub mod woocommerce;
 
 use std::time::Duration;
 

@@ -15,6 +15,12 @@ pub mod rng;
 pub mod world;
 
 // The platforms (one file each: its routes, signature check and JSON rendering).
+pub mod douyin;
+pub mod jd;
+pub mod pdd;
+pub mod shopify;
+pub mod taobao;
+pub mod woocommerce;
 
 use std::net::SocketAddr;
 use std::sync::Arc;
