@@ -21,6 +21,7 @@ const MIGRATIONS: &[(i64, &str)] = &[
     (4, include_str!("../migrations/0004_order_merge.sql")),
     (5, include_str!("../migrations/0005_order_split.sql")),
     (6, include_str!("../migrations/0006_review_rules.sql")),
+    (7, include_str!("../migrations/0007_channel_sync.sql")),
 ];
 
 pub async fn connect(url: &str) -> Result<(Pool<Sqlite>, Pool<Sqlite>)> {

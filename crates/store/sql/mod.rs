@@ -2,6 +2,7 @@
 
 pub(crate) mod admin;
 mod catalog;
+mod channels;
 mod inventory;
 mod inventory_lists;
 mod orders;

@@ -5,6 +5,7 @@
 //! transaction: it either happens entirely, with its audit-log row, or not at all.
 //! Business rules are not here: the stores load rows, call `jxc-core`, and write rows.
 
+pub mod channels;
 pub mod conformance;
 mod error;
 pub mod model;
@@ -29,6 +30,7 @@ use jxc_core::warehouses::{Location, NewLocation, NewWarehouse, Warehouse};
 pub use error::StoreError;
 pub use model::*;
 pub use orders::*;
+pub use channels::*;
 
 pub type Result<T, E = StoreError> = std::result::Result<T, E>;
 
@@ -282,6 +284,77 @@ pub trait OrderStore: Send + Sync {
     ) -> Result<StoredOrder>;
 }
 
+/// 平台同步: sync settings and cursors, the sync log, raw payloads, webhook deliveries.
+#[async_trait]
+pub trait ChannelStore: Send + Sync {
+    /// A shop's sync settings (`None` before they were ever set).
+    async fn get_shop_sync(&self, shop: ShopId) -> Result<Option<ShopSync>>;
+    /// Sets whether and how often a shop syncs; the next run is due at once.
+    async fn set_shop_sync(
+        &self,
+        shop: ShopId,
+        enabled: bool,
+        interval_secs: i64,
+        actor: &Actor,
+    ) -> Result<ShopSync>;
+    /// Enabled shops whose next run is due at `now_ms`.
+    async fn due_shop_syncs(&self, now_ms: i64) -> Result<Vec<ShopSync>>;
+    /// Starts a run of the log (status `running`).
+    async fn start_sync_run(
+        &self,
+        shop: ShopId,
+        trigger: SyncTrigger,
+        window_start_ms: i64,
+        window_end_ms: i64,
+    ) -> Result<i64>;
+    /// Moves a shop's cursor forward to `cursor_ms` (never back), with the run's tally
+    /// so far: called after each window, so a run cut short resumes where it got to.
+    async fn advance_sync_cursor(
+        &self,
+        shop: ShopId,
+        run_id: i64,
+        cursor_ms: i64,
+        tally: &SyncTally,
+    ) -> Result<()>;
+    /// Ends a run: its status, error and tally; the shop's last status and next run.
+    async fn finish_sync_run(
+        &self,
+        run_id: i64,
+        status: &str,
+        error: &str,
+        tally: &SyncTally,
+        next_run_at: i64,
+    ) -> Result<()>;
+    /// Marks runs left `running` (the process stopped mid-run) as `interrupted`.
+    async fn interrupt_running_syncs(&self) -> Result<u64>;
+    /// The sync log, newest first.
+    async fn list_sync_runs(
+        &self,
+        filter: &SyncRunFilter,
+        page: &PageRequest,
+    ) -> Result<Page<SyncRun>>;
+    /// Keeps a payload that could not be read.
+    async fn save_raw_payload(
+        &self,
+        shop: ShopId,
+        run_id: Option<i64>,
+        platform_order_id: &str,
+        reason: &str,
+        raw: &str,
+    ) -> Result<i64>;
+    async fn list_raw_payloads(
+        &self,
+        shop: Option<ShopId>,
+        page: &PageRequest,
+    ) -> Result<Page<RawPayload>>;
+    /// Records a webhook delivery (by the platform's delivery id) and says whether it
+    /// was seen before.
+    async fn begin_delivery(&self, shop: ShopId, delivery_id: &str, topic: &str)
+    -> Result<DeliverySeen>;
+    /// Marks a delivery processed.
+    async fn finish_delivery(&self, shop: ShopId, delivery_id: &str) -> Result<()>;
+}
+
 /// 用户, 会话, API 令牌. Passwords, session ids and tokens arrive here already hashed;
 /// the store never sees a secret.
 #[async_trait]
@@ -340,7 +413,14 @@ pub trait AdminStore: Send + Sync {
 
 /// Everything jxc stores. `Arc<dyn Store>` is what the app holds.
 pub trait Store:
-    CatalogStore + PartnerStore + WarehouseStore + InventoryStore + OrderStore + UserStore + AdminStore
+    CatalogStore
+    + PartnerStore
+    + WarehouseStore
+    + InventoryStore
+    + OrderStore
+    + ChannelStore
+    + UserStore
+    + AdminStore
 {
 }
 impl<T> Store for T where
@@ -349,6 +429,7 @@ impl<T> Store for T where
         + WarehouseStore
         + InventoryStore
         + OrderStore
+        + ChannelStore
         + UserStore
         + AdminStore
 {

@@ -21,8 +21,10 @@ use jxc_core::warehouses::{LocationInput, NewLocation, NewWarehouse, WarehouseIn
 
 use crate::*;
 
+mod channels;
 mod orders;
 mod users;
+pub use channels::*;
 pub use orders::*;
 pub use users::*;
 
@@ -61,6 +63,8 @@ macro_rules! conformance_tests {
             the_stock_summary_sums_by_sku_and_by_warehouse_in_pages,
             low_stock_lists_active_stock_skus_at_or_under_the_threshold_even_without_stock,
             lists_keep_to_the_warehouses_a_user_is_limited_to,
+            a_shops_sync_cursor_only_moves_forward_and_runs_are_logged,
+            raw_payloads_are_kept_whole_and_webhook_deliveries_dedupe,
         );
     };
     (@each $factory:expr; $($name:ident),* $(,)?) => {$(

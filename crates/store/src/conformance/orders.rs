@@ -8,7 +8,7 @@ use jxc_core::partners::{NewShop, ShopInput};
 use super::{Shared, actor, page};
 use crate::{IncomingOrder, OrderFilter, OrderImportAction};
 
-async fn shop(s: &Shared, code: &str, platform: &str) -> ShopId {
+pub(super) async fn shop(s: &Shared, code: &str, platform: &str) -> ShopId {
     let input = ShopInput {
         code: Some(code.into()),
         name: Some(format!("店铺 {code}")),
