@@ -194,11 +194,17 @@ pub fn pull_channel(
 ) -> Result<Option<Box<dyn Channel>>, ChannelError> {
     let c = ShopCredentials::new(&credentials.0);
     let http = http::Http::new(options)?;
-    #[allow(unreachable_patterns)]
     Ok(match platform {
         // pull adapters
+        Platform::Pdd => Some(Box::new(pdd::Pdd::new(shop, &c, http)?)),
+        Platform::Douyin => Some(Box::new(douyin::Douyin::new(shop, &c, http)?)),
+        Platform::Woocommerce => Some(Box::new(woocommerce::Woo::new(shop, &c, http)?)),
+        Platform::Taobao | Platform::Tmall => {
+            Some(Box::new(taobao::Taobao::new(shop, platform, &c, http)?))
+        }
+        Platform::Jd => Some(Box::new(jd::Jd::new(shop, &c, http)?)),
+        Platform::Shopify => Some(Box::new(shopify::Shopify::new(shop, &c, http)?)),
         Platform::Manual => None,
-        _ => None,
     })
 }
 
@@ -212,6 +218,9 @@ pub fn push_channel(
     #[allow(unreachable_patterns)]
     Ok(match platform {
         // push adapters
+        Platform::Douyin => Some(Box::new(douyin::DouyinPush::new(shop, &c)?)),
+        Platform::Woocommerce => Some(Box::new(woocommerce::WooWebhooks::new(shop, &c)?)),
+        Platform::Shopify => Some(Box::new(shopify::ShopifyWebhooks::new(shop, &c)?)),
         _ => None,
     })
 }

@@ -32,7 +32,7 @@ use serde::{Deserialize, Deserializer};
 use serde_json::value::RawValue;
 use serde_json::{Map, Value};
 
-use crate::http::{Http, snippet};
+use crate::http::Http;
 use crate::money::Yuan;
 use crate::sign::{md5_upper, sorted_concat};
 use crate::status::{PlatformState, StatusRow, lookup};
@@ -89,6 +89,11 @@ pub fn sign<'a>(secret: &str, params: impl IntoIterator<Item = (&'a str, &'a str
     md5_upper(&format!("{secret}{}{secret}", sorted_concat(params)))
 }
 
+/// Unix milliseconds as whole seconds, rounded up.
+fn ceil_secs(ms: i64) -> i64 {
+    ms.div_euclid(1000) + i64::from(ms.rem_euclid(1000) != 0)
+}
+
 /// A parameter's text as it is signed: strings as they are, anything else JSON.
 fn param_text(v: &Value) -> String {
     match v {
@@ -119,8 +124,9 @@ impl Pdd {
         })
     }
 
-    /// Calls API `api` with business `params`; the body of the answer, errors mapped.
-    async fn call(&self, api: &str, params: Map<String, Value>) -> Result<Value, ChannelError> {
+    /// Calls API `api` with business `params`: the body of a successful answer, or the
+    /// platform's error mapped.
+    async fn call(&self, api: &str, params: Map<String, Value>) -> Result<String, ChannelError> {
         let mut body = params;
         for (k, v) in [
             ("type", api.to_string()),
@@ -132,8 +138,10 @@ impl Pdd {
         ] {
             body.insert(k.into(), Value::String(v));
         }
-        let texts: Vec<(String, String)> =
-            body.iter().map(|(k, v)| (k.clone(), param_text(v))).collect();
+        let texts: Vec<(String, String)> = body
+            .iter()
+            .map(|(k, v)| (k.clone(), param_text(v)))
+            .collect();
         let signature = sign(
             &self.client_secret,
             texts.iter().map(|(k, v)| (k.as_str(), v.as_str())),
@@ -147,7 +155,7 @@ impl Pdd {
         if let Some(e) = v.get("error_response") {
             return Err(platform_error(e, resp.retry_after));
         }
-        Ok(v)
+        Ok(resp.body)
     }
 }
 
@@ -188,26 +196,13 @@ impl Channel for Pdd {
         p.insert("is_lucky_flag".into(), 0.into());
         p.insert("order_status".into(), 5.into());
         p.insert("refund_status".into(), 5.into());
-        p.insert(
-            "start_updated_at".into(),
-            window.start_ms.div_euclid(1000).saturating_add(
-                i64::from(window.start_ms.rem_euclid(1000) != 0),
-            )
-            .into(),
-        );
-        p.insert(
-            "end_updated_at".into(),
-            window.end_ms.div_euclid(1000).saturating_add(
-                i64::from(window.end_ms.rem_euclid(1000) != 0),
-            )
-            .into(),
-        );
+        p.insert("start_updated_at".into(), ceil_secs(window.start_ms).into());
+        p.insert("end_updated_at".into(), ceil_secs(window.end_ms).into());
         p.insert("page".into(), page.max(1).into());
         p.insert("page_size".into(), PAGE_SIZE.into());
         p.insert("use_has_next".into(), true.into());
-        let v = self.call("pdd.order.number.list.increment.get", p).await?;
-        let body = v.to_string();
-        let r: IncrementResponse = serde_json::from_value(v).map_err(|e| {
+        let body = self.call("pdd.order.number.list.increment.get", p).await?;
+        let r: IncrementResponse = serde_json::from_str(&body).map_err(|e| {
             ChannelError::malformed(format!("增量订单格式不符 / unexpected shape: {e}"), &body)
         })?;
         let r = r.order_sn_increment_get_response;
@@ -232,9 +227,8 @@ impl Channel for Pdd {
     async fn order(&self, platform_order_id: &str) -> Result<Option<Fetched>, ChannelError> {
         let mut p = Map::new();
         p.insert("order_sn".into(), platform_order_id.into());
-        let v = self.call("pdd.order.information.get", p).await?;
-        let body = v.to_string();
-        let r: InformationResponse = serde_json::from_value(v).map_err(|e| {
+        let body = self.call("pdd.order.information.get", p).await?;
+        let r: InformationResponse = serde_json::from_str(&body).map_err(|e| {
             ChannelError::malformed(format!("订单详情格式不符 / unexpected shape: {e}"), &body)
         })?;
         Ok(r.order_info_get_response
@@ -353,7 +347,11 @@ impl<'de> Deserialize<'de> for Text {
             Value::Null => String::new(),
             Value::String(s) => s,
             Value::Number(n) => n.to_string(),
-            other => return Err(serde::de::Error::custom(format!("不是文本 / not text: {other}"))),
+            other => {
+                return Err(serde::de::Error::custom(format!(
+                    "不是文本 / not text: {other}"
+                )));
+            }
         }))
     }
 }
@@ -459,12 +457,6 @@ impl PddOrder {
     }
 }
 
-/// For messages: what a body looked like.
-#[allow(dead_code)]
-fn describe(body: &str) -> String {
-    snippet(body)
-}
-
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -509,7 +501,12 @@ mod tests {
 
     #[test]
     fn error_codes_map_to_rate_limits_and_refusals() {
-        let e = |code: i64| platform_error(&serde_json::json!({"error_code": code, "error_msg": "x"}), None);
+        let e = |code: i64| {
+            platform_error(
+                &serde_json::json!({"error_code": code, "error_msg": "x"}),
+                None,
+            )
+        };
         assert!(matches!(e(70031), ChannelError::RateLimited { .. }));
         assert!(matches!(e(10019), ChannelError::Unauthorized(_)));
         assert!(matches!(e(50000), ChannelError::Platform { .. }));

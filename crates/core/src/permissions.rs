@@ -41,6 +41,8 @@ pub enum Action {
     OrdersView,
     /// 订单: import, approve, hold, release, tag, cancel, edit addresses.
     OrdersEdit,
+    /// 平台同步: run a sync now, see the sync log and raw payloads.
+    ChannelsSync,
     /// 操作日志 and `jxc check`.
     AuditView,
     /// 用户与角色.
@@ -48,7 +50,7 @@ pub enum Action {
 }
 
 impl Action {
-    pub const ALL: [Action; 15] = [
+    pub const ALL: [Action; 16] = [
         Action::Dashboard,
         Action::CatalogView,
         Action::CatalogEdit,
@@ -62,6 +64,7 @@ impl Action {
         Action::StockReserve,
         Action::OrdersView,
         Action::OrdersEdit,
+        Action::ChannelsSync,
         Action::AuditView,
         Action::UsersManage,
     ];
@@ -83,6 +86,7 @@ pub fn roles_for(a: Action) -> &'static [Role] {
         Action::StockReserve => &[Admin, Service, Warehouse],
         Action::OrdersView => &[Admin, Service, Warehouse, Purchasing, Finance, Viewer],
         Action::OrdersEdit => &[Admin, Service],
+        Action::ChannelsSync => &[Admin, Service],
         Action::AuditView => &[Admin, Finance],
         Action::UsersManage => &[Admin],
     }
@@ -133,5 +137,12 @@ mod tests {
         assert!(!allowed(&[Service], Action::CatalogEdit));
         assert!(allowed(&[Service, Purchasing], Action::CatalogEdit));
         assert!(!allowed(&[], Action::Dashboard));
+    }
+
+    #[test]
+    fn customer_service_may_run_a_sync_but_a_warehouse_worker_may_not() {
+        assert!(allowed(&[Service], Action::ChannelsSync));
+        assert!(!allowed(&[Warehouse], Action::ChannelsSync));
+        assert!(!allowed(&[Viewer], Action::ChannelsSync));
     }
 }

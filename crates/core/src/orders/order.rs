@@ -300,7 +300,9 @@ impl Change {
     pub fn holds(&self) -> bool {
         match self {
             Change::Refund { .. } | Change::Address | Change::Lines | Change::Amounts => true,
-            Change::Status { to, .. } => is_closed_status(to),
+            Change::Status { from, to } => {
+                is_closed_status(to) || is_locked_status(to) || is_locked_status(from)
+            }
             Change::Paid | Change::Memo => false,
         }
     }
@@ -344,6 +346,14 @@ pub fn is_closed_status(s: &str) -> bool {
             | "failed"
             | "trash"
     )
+}
+
+/// Platform statuses that mean the platform locked or paused the order, as JD does
+/// while an after-sale request is open (`LOCKED`, `PAUSE`, `POP_ORDER_PAUSE`): JD
+/// carries no refund status per line, so entering or leaving the lock is the refund
+/// signal, and a person must look at the order either way.
+pub fn is_locked_status(s: &str) -> bool {
+    matches!(s, "LOCKED" | "PAUSE" | "POP_ORDER_PAUSE")
 }
 
 /// The differences between the order as stored and as the platform sends it now.
@@ -468,6 +478,17 @@ mod tests {
         let mut e = a.clone();
         e.platform_status = "TRADE_CLOSED".into();
         assert!(changes(&a, &e)[0].holds());
+    }
+
+    #[test]
+    fn a_jd_order_locked_for_an_after_sale_request_asks_for_a_person_and_so_does_its_release() {
+        let status = |from: &str, to: &str| Change::Status {
+            from: from.into(),
+            to: to.into(),
+        };
+        assert!(status("WAIT_SELLER_STOCK_OUT", "LOCKED").holds());
+        assert!(status("LOCKED", "WAIT_SELLER_STOCK_OUT").holds());
+        assert!(!status("WAIT_SELLER_STOCK_OUT", "WAIT_GOODS_RECEIVE_CONFIRM").holds());
     }
 
     #[test]
