@@ -138,6 +138,9 @@ pub struct Activity {
     pub refund_percent: u64,
     pub address_change_percent: u64,
     pub cancel_unpaid_percent: u64,
+    /// The simulated step: things happen every `step_ms` of the clock (a minute in
+    /// tests; a few seconds in the demo, so orders arrive as you watch).
+    pub step_ms: i64,
 }
 
 impl Default for Activity {
@@ -147,6 +150,7 @@ impl Default for Activity {
             refund_percent: 8,
             address_change_percent: 5,
             cancel_unpaid_percent: 30,
+            step_ms: 60_000,
         }
     }
 }
@@ -246,13 +250,14 @@ impl World {
         self.with(|w| w.now_ms)
     }
 
-    /// Advances the clock to `to_ms` (never backwards), a simulated minute at a time,
-    /// generating what happens in each minute.
+    /// Advances the clock to `to_ms` (never backwards), a step at a time, generating
+    /// what happens in each step.
     pub fn advance_to(&self, to_ms: i64) {
         self.with(|w| {
-            while w.now_ms + 60_000 <= to_ms {
-                w.now_ms += 60_000;
-                w.minute();
+            let step = w.activity.step_ms.max(1_000);
+            while w.now_ms + step <= to_ms {
+                w.now_ms += step;
+                w.step(step);
             }
             if to_ms > w.now_ms {
                 w.now_ms = to_ms;
@@ -459,13 +464,15 @@ impl WorldState {
         self.touch(idx);
     }
 
-    /// One simulated minute.
-    fn minute(&mut self) {
+    /// One simulated step of `step_ms`.
+    fn step(&mut self, step_ms: i64) {
         let per_hour = self.activity.orders_per_hour;
-        // New orders: on average per_hour / 60 a minute.
-        let whole = per_hour / 60;
-        let extra = self.rng.chance((per_hour % 60) * 100 / 60);
-        for _ in 0..(whole + extra as u64) {
+        // New orders: on average per_hour × step / hour, the fraction by chance (in
+        // per-mille so short steps keep their rate).
+        let per_step_milli = per_hour as i64 * step_ms / 3_600;
+        let whole = per_step_milli / 1000;
+        let extra = (self.rng.below(1000) as i64) < per_step_milli % 1000;
+        for _ in 0..(whole + extra as i64) {
             self.new_order();
         }
         // Each change below touches a handful of random orders of the right kind.
@@ -474,7 +481,11 @@ impl WorldState {
             return;
         }
         let a = self.activity.clone();
-        for _ in 0..(1 + per_hour / 120) {
+        // Changes: about (1 + per_hour / 120) a minute.
+        let changes_milli = (1 + per_hour as i64 / 120) * step_ms / 60;
+        let n_changes =
+            changes_milli / 1000 + ((self.rng.below(1000) as i64) < changes_milli % 1000) as i64;
+        for _ in 0..n_changes {
             let idx = self.rng.below(n as u64) as usize;
             let age = self.now_ms - self.orders[idx].created_ms;
             match self.orders[idx].status {
