@@ -32,6 +32,9 @@ pub enum Error {
         "尝试次数过多，请 {retry_after} 秒后再试 / too many attempts, retry in {retry_after} s"
     )]
     RateLimited { retry_after: u64 },
+    /// A sales platform (or its simulator) failed or refused a call.
+    #[error("平台接口错误 / platform error: {0}")]
+    Upstream(String),
     /// The database or a file failed: not the user's fault.
     #[error("internal error: {0}")]
     Internal(String),
@@ -84,6 +87,19 @@ impl From<StoreError> for Error {
             StoreError::Conflict(f) => Error::Conflict(f),
             StoreError::Domain(d) => d.into(),
             StoreError::Database(m) => Error::Internal(m),
+        }
+    }
+}
+
+impl From<jxc_channels::ChannelError> for Error {
+    fn from(e: jxc_channels::ChannelError) -> Error {
+        use jxc_channels::ChannelError as C;
+        match e {
+            C::MissingCredential(k) => {
+                Error::invalid("credentials", C::MissingCredential(k).to_string())
+            }
+            C::BadSignature => Error::Unauthorized,
+            other => Error::Upstream(other.to_string()),
         }
     }
 }

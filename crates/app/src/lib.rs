@@ -6,6 +6,7 @@ pub mod auth;
 pub mod bench;
 pub mod bench_orders;
 pub mod catalog;
+pub mod channels;
 pub mod dashboard;
 pub mod demo;
 mod error;
@@ -32,6 +33,9 @@ pub struct App {
     /// Session lifetime and the login rate limit.
     pub auth: Arc<auth::AuthConfig>,
     limiter: Arc<auth::LoginLimiter>,
+    /// The sync engine's clock, retries and timeouts.
+    pub sync: Arc<channels::SyncConfig>,
+    running: Arc<channels::Running>,
 }
 
 /// The default database: `jxc.db` in the working directory.
@@ -67,7 +71,15 @@ impl App {
             store,
             auth: Arc::new(auth::AuthConfig::default()),
             limiter: Arc::default(),
+            sync: Arc::default(),
+            running: Arc::default(),
         }
+    }
+
+    /// The same app with other sync settings (tests drive the clock and shorten waits).
+    pub fn with_sync(mut self, cfg: channels::SyncConfig) -> App {
+        self.sync = Arc::new(cfg);
+        self
     }
 
     /// The same app with other session and login-limit settings (tests shorten them).

@@ -1,0 +1,52 @@
+//! The schedule: every enabled shop syncs every `interval_secs`. When each shop is due
+//! next is stored with the shop, so a restart picks the schedule up where it was; runs
+//! left `running` by a process that stopped are marked `interrupted` at start.
+
+use std::time::Duration;
+
+use jxc_store::SyncTrigger;
+
+use crate::{App, Result};
+
+impl App {
+    /// One pass of the schedule: starts a sync (in the background) for every shop that is
+    /// due and not already syncing. Returns how many were started.
+    pub async fn run_due_syncs(&self) -> Result<usize> {
+        let due = self.store.due_shop_syncs(self.now_ms()).await?;
+        let mut started = 0;
+        for d in due {
+            let app = self.clone();
+            started += 1;
+            tokio::spawn(async move {
+                match app.sync_shop(d.shop_id, SyncTrigger::Schedule).await {
+                    Ok(o) if o.status != "ok" => {
+                        tracing::warn!("shop {} sync {}: {}", d.shop_id, o.status, o.error)
+                    }
+                    Ok(_) => {}
+                    // Already syncing (a manual run): the next pass tries again.
+                    Err(crate::Error::Rule(_)) => {}
+                    Err(e) => tracing::error!("shop {} sync failed: {e}", d.shop_id),
+                }
+            });
+        }
+        Ok(started)
+    }
+
+    /// Runs the schedule for ever, checking every `tick`.
+    pub fn spawn_scheduler(&self, tick: Duration) -> tokio::task::JoinHandle<()> {
+        let app = self.clone();
+        tokio::spawn(async move {
+            match app.store.interrupt_running_syncs().await {
+                Ok(n) if n > 0 => tracing::warn!("{n} syncs were cut short by a restart"),
+                Ok(_) => {}
+                Err(e) => tracing::error!("could not mark interrupted syncs: {e}"),
+            }
+            loop {
+                if let Err(e) = app.run_due_syncs().await {
+                    tracing::error!("sync schedule: {e}");
+                }
+                tokio::time::sleep(tick).await;
+            }
+        })
+    }
+}
