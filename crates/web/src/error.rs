@@ -64,6 +64,7 @@ impl IntoResponse for ApiError {
             E::Unauthorized => (StatusCode::UNAUTHORIZED, "unauthorized", None, vec![]),
             E::Forbidden(_) => (StatusCode::FORBIDDEN, "forbidden", None, vec![]),
             E::RateLimited { .. } => (StatusCode::TOO_MANY_REQUESTS, "rate_limited", None, vec![]),
+            E::Upstream(_) => (StatusCode::BAD_GATEWAY, "upstream", None, vec![]),
             E::Internal(ref detail) => {
                 tracing::error!("internal error: {detail}");
                 (StatusCode::INTERNAL_SERVER_ERROR, "internal", None, vec![])

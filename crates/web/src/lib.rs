@@ -5,6 +5,8 @@
 //! - `/api/openapi.json` and `/api/docs`: the OpenAPI document and a browsable API page.
 //! - everything else: the pages (server-rendered HTML), signed in with a session cookie.
 //! - `/healthz`: liveness, no sign-in.
+//! - `POST /hooks/{shop_id}`: platform webhooks (平台推送), no sign-in: the platform's
+//!   signature is the proof (see `webhooks.rs`).
 //!
 //! Every API route and page is added through [`guard::Routes`] with the action it
 //! performs; [`route_rules`] is the whole table.
@@ -16,6 +18,7 @@ mod extract;
 pub mod guard;
 pub mod i18n;
 pub mod pages;
+mod webhooks;
 
 use axum::Router;
 use axum::http::HeaderValue;
@@ -58,6 +61,7 @@ pub fn router(app: App) -> Router {
         .nest("/api/v1", api)
         .merge(api::docs())
         .merge(pages)
+        .merge(webhooks::routes())
         .route("/healthz", axum::routing::get(|| async { "ok" }))
         .layer(axum::middleware::map_response(security_headers))
         .with_state(state)

@@ -2,6 +2,7 @@
 
 pub(crate) mod admin;
 pub(crate) mod catalog;
+mod channels;
 pub(crate) mod inventory;
 mod orders;
 mod partners;
@@ -89,6 +90,7 @@ pub fn routes() -> Routes {
         .merge(warehouses::routes())
         .merge(inventory::routes())
         .merge(orders::routes())
+        .merge(channels::routes())
         .merge(users::routes())
         .merge(admin::routes())
 }
@@ -116,6 +118,7 @@ impl Modify for BearerToken {
         (path = "/api/v1", api = warehouses::Doc),
         (path = "/api/v1", api = inventory::Doc),
         (path = "/api/v1", api = orders::Doc),
+        (path = "/api/v1", api = channels::Doc),
         (path = "/api/v1", api = users::Doc),
         (path = "/api/v1", api = admin::Doc),
     ),
@@ -125,6 +128,7 @@ impl Modify for BearerToken {
         (name = "warehouses", description = "仓库 and 库位"),
         (name = "inventory", description = "库存: documents, ledger, balances, reservations"),
         (name = "orders", description = "订单: the queue, holds (异常), approval, address edits, order file import"),
+        (name = "channels", description = "平台同步: per-shop sync settings, sync now, the sync log, unreadable payloads. Platforms push to the public `POST /hooks/{shop_id}` (signed by the platform, no token)"),
         (name = "users", description = "用户与角色, 我的账号: users, passwords, API tokens"),
         (name = "admin", description = "check, audit log, counts, import, export"),
     )

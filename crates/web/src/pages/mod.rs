@@ -9,6 +9,7 @@
 mod account;
 mod audit;
 mod catalog;
+pub(crate) mod channels;
 mod dashboard;
 pub(crate) mod forms;
 mod imports;
@@ -47,6 +48,7 @@ pub fn routes() -> Routes {
         .merge(inventory::routes())
         .merge(imports::routes())
         .merge(orders::routes())
+        .merge(channels::routes())
         .merge(users::routes())
         .merge(audit::routes())
 }
@@ -143,6 +145,11 @@ const NAV: &[(&str, &[NavItem])] = &[
             NavItem {
                 href: "/orders/rules",
                 key: "nav.order_rules",
+                action: Action::OrdersView,
+            },
+            NavItem {
+                href: "/sync/runs",
+                key: "nav.sync_runs",
                 action: Action::OrdersView,
             },
         ],

@@ -81,6 +81,7 @@ fn action_key(a: Action) -> &'static str {
         Action::StockReserve => "action.stock_reserve",
         Action::OrdersView => "action.orders_view",
         Action::OrdersEdit => "action.orders_edit",
+        Action::ChannelsSync => "action.channels_sync",
         Action::AuditView => "action.audit_view",
         Action::UsersManage => "action.users_manage",
     }

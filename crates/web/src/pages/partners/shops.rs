@@ -7,7 +7,7 @@ use std::collections::HashMap;
 use askama::Template;
 use axum::Form;
 use axum::extract::{Path, State};
-use axum::http::Uri;
+use axum::http::{HeaderMap, Uri};
 use axum::response::{IntoResponse, Response};
 use jxc_core::FieldError;
 use jxc_core::ids::ShopId;
@@ -16,6 +16,7 @@ use jxc_core::permissions::Action;
 
 use crate::AppState;
 use crate::guard::{Routes, Surface};
+use crate::pages::channels::{SyncView, sync_view};
 use crate::pages::forms::{Sent, actor, all_pages, err, form_status, notice};
 use crate::pages::list::ListUrl;
 use crate::pages::{Ctx, FormErrors, PageError, render, see_other};
@@ -171,9 +172,21 @@ struct FormPage {
     f: ShopForm,
     platforms: Vec<(&'static str, &'static str)>,
     errors: FormErrors,
+    /// The 平台同步 section (edit only).
+    sync: Option<SyncView>,
 }
 
 fn form_page(ctx: Ctx, id: Option<i64>, f: ShopForm, errors: FormErrors) -> Response {
+    form_page_with(ctx, id, f, errors, None)
+}
+
+fn form_page_with(
+    ctx: Ctx,
+    id: Option<i64>,
+    f: ShopForm,
+    errors: FormErrors,
+    sync: Option<SyncView>,
+) -> Response {
     let status = form_status(&errors);
     let platforms = Platform::ALL
         .iter()
@@ -184,6 +197,7 @@ fn form_page(ctx: Ctx, id: Option<i64>, f: ShopForm, errors: FormErrors) -> Resp
         f,
         platforms,
         errors,
+        sync,
         ctx,
     };
     (status, render(&page)).into_response()
@@ -264,6 +278,7 @@ async fn edit_form(
     ctx: Ctx,
     Path(id): Path<i64>,
     uri: Uri,
+    headers: HeaderMap,
 ) -> Result<Response, PageError> {
     let shop = s.app.shop(ShopId(id)).await.map_err(err(&ctx, &uri))?;
     let f = ShopForm {
@@ -273,7 +288,20 @@ async fn edit_form(
         active: shop.fields.active,
         has_credentials: shop.has_credentials,
     };
-    Ok(form_page(ctx, Some(id), f, FormErrors::default()))
+    // The sync section needs the shop to be one of the user's; without it the form
+    // shows no section rather than failing.
+    let sync = match sync_view(&s, &ctx, &shop, &headers, uri.query(), "edit").await {
+        Ok(v) => Some(v),
+        Err(jxc_app::Error::Forbidden(_)) => None,
+        Err(e) => return Err(err(&ctx, &uri)(e)),
+    };
+    Ok(form_page_with(
+        ctx,
+        Some(id),
+        f,
+        FormErrors::default(),
+        sync,
+    ))
 }
 
 async fn update(
