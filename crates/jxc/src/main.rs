@@ -3,6 +3,8 @@
 use std::path::PathBuf;
 use std::process::ExitCode;
 
+mod live_demo;
+
 use anyhow::{Context, Result, bail};
 use clap::{Parser, Subcommand, ValueEnum};
 use jxc_app::{Actor, App, DEFAULT_DB};
@@ -61,6 +63,15 @@ enum Command {
     User {
         #[command(subcommand)]
         what: UserCommand,
+    },
+    /// 平台同步: sync a shop's orders from its platform now, or show the sync log.
+    Sync {
+        /// The shop (its code). Without it: every shop whose sync is enabled.
+        #[arg(long)]
+        shop: Option<String>,
+        /// Show the last runs of the sync log instead of syncing.
+        #[arg(long)]
+        log: bool,
     },
     /// Benchmarks.
     Bench {
@@ -275,6 +286,7 @@ async fn run(cli: Cli) -> Result<ExitCode> {
             println!("已导出 / exported: {}", file.display());
         }
         Command::User { what } => return user(&cli.db, what).await,
+        Command::Sync { shop, log } => return sync(&cli.db, shop, log).await,
         Command::Bench {
             what:
                 BenchKind::Ledger {
@@ -353,9 +365,127 @@ async fn serve(db: &str, listen: &str, demo: bool) -> Result<()> {
         .await
         .with_context(|| format!("cannot listen on {listen}"))?;
     let addr = listener.local_addr()?;
+    let _live = if demo {
+        let live = live_demo::start(&app, &format!("http://{addr}")).await?;
+        for (code, s) in &live.servers {
+            println!("  模拟平台 / simulator {code}: {}", s.base_url);
+        }
+        println!("六个模拟店铺每 10 秒同步一次 / six simulated shops sync every 10 s");
+        Some(live)
+    } else {
+        None
+    };
+    app.spawn_scheduler(std::time::Duration::from_secs(1));
     println!("jxc 已启动 / listening on http://{addr}  (API: http://{addr}/api/docs/)");
     jxc_web::serve(app, listener).await?;
     Ok(())
+}
+
+/// `jxc sync`: one shop (by code) or every enabled shop, now; or the sync log.
+async fn sync(db: &str, shop: Option<String>, log: bool) -> Result<ExitCode> {
+    use jxc_store::{ListFilter, SyncRunFilter, SyncTrigger};
+    let app = open(db).await?;
+    let shops = app
+        .shops(
+            &ListFilter::default(),
+            &jxc_core::paging::PageRequest {
+                limit: 500,
+                ..Default::default()
+            },
+        )
+        .await?
+        .items;
+    let wanted: Vec<_> = match &shop {
+        Some(code) => {
+            let Some(s) = shops.iter().find(|s| &s.fields.code == code) else {
+                bail!("店铺 {code} 不存在 / no shop with code {code}");
+            };
+            vec![s.clone()]
+        }
+        None => {
+            let mut v = Vec::new();
+            for s in &shops {
+                if app
+                    .store
+                    .get_shop_sync(s.id)
+                    .await?
+                    .is_some_and(|x| x.enabled)
+                {
+                    v.push(s.clone());
+                }
+            }
+            v
+        }
+    };
+    if log {
+        let page = app
+            .store
+            .list_sync_runs(
+                &SyncRunFilter {
+                    shop_id: shop.as_ref().and(wanted.first().map(|s| s.id)),
+                    ..Default::default()
+                },
+                &jxc_core::paging::PageRequest {
+                    limit: 20,
+                    desc: true,
+                    ..Default::default()
+                },
+            )
+            .await?;
+        println!(
+            "run\tshop\tstarted\tstatus\tpages\tnew\tchanged\tunchanged\tmalformed\tretries\terror"
+        );
+        for r in page.items {
+            let t = &r.tally;
+            println!(
+                "{}\t{}\t{}\t{}\t{}\t{}\t{}\t{}\t{}\t{}\t{}",
+                r.id,
+                r.shop_id,
+                r.started_at.format("%Y-%m-%d %H:%M:%S"),
+                r.status,
+                t.pages,
+                t.created,
+                t.changed,
+                t.unchanged,
+                t.malformed,
+                t.retries,
+                r.error
+            );
+        }
+        return Ok(ExitCode::SUCCESS);
+    }
+    if wanted.is_empty() {
+        println!("没有启用同步的店铺 / no shop has sync enabled (use --shop CODE)");
+        return Ok(ExitCode::SUCCESS);
+    }
+    let mut failed = false;
+    for s in wanted {
+        let o = app.sync_shop(s.id, SyncTrigger::Manual).await?;
+        let t = &o.tally;
+        println!(
+            "{} {}: {} — {} 页 pages, 新 new {}, 变更 changed {}, 未变 unchanged {}, 无法解析 malformed {}, 重试 retries {}{}",
+            s.fields.code,
+            s.fields.name,
+            o.status,
+            t.pages,
+            t.created,
+            t.changed,
+            t.unchanged,
+            t.malformed,
+            t.retries,
+            if o.error.is_empty() {
+                String::new()
+            } else {
+                format!(" — {}", o.error)
+            }
+        );
+        failed |= o.status == "error";
+    }
+    Ok(if failed {
+        ExitCode::FAILURE
+    } else {
+        ExitCode::SUCCESS
+    })
 }
 
 fn read_password(from_stdin: bool) -> Result<(String, bool)> {

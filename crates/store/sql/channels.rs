@@ -108,9 +108,7 @@ impl ChannelStore for SqlStore {
                 .fetch_one(&mut tx)
                 .await?,
         )?;
-        let json = |s: &ShopSync| {
-            serde_json::json!({"enabled": s.enabled, "interval_secs": s.interval_secs})
-        };
+        let json = |s: &ShopSync| serde_json::json!({"enabled": s.enabled, "interval_secs": s.interval_secs});
         audit(
             &mut tx,
             actor,
@@ -183,7 +181,10 @@ impl ChannelStore for SqlStore {
             .await?;
         let mut sql = Sql::new("UPDATE sync_runs SET ");
         set_tally(&mut sql, tally);
-        sql.push(" WHERE id = ").bind(run_id).execute(&mut tx).await?;
+        sql.push(" WHERE id = ")
+            .bind(run_id)
+            .execute(&mut tx)
+            .await?;
         tx.commit().await.db()?;
         Ok(())
     }
@@ -206,7 +207,10 @@ impl ChannelStore for SqlStore {
             .bind(now)
             .push(", ");
         set_tally(&mut sql, tally);
-        sql.push(" WHERE id = ").bind(run_id).execute(&mut tx).await?;
+        sql.push(" WHERE id = ")
+            .bind(run_id)
+            .execute(&mut tx)
+            .await?;
         Sql::new("UPDATE shop_sync SET last_run_at = ")
             .bind(now)
             .push(", last_status = ")
@@ -233,11 +237,7 @@ impl ChannelStore for SqlStore {
             .await
     }
 
-    async fn list_sync_runs(
-        &self,
-        f: &SyncRunFilter,
-        page: &PageRequest,
-    ) -> Result<Page<SyncRun>> {
+    async fn list_sync_runs(&self, f: &SyncRunFilter, page: &PageRequest) -> Result<Page<SyncRun>> {
         let mut c = self.read.acquire().await.db()?;
         let mut sql = Sql::new("SELECT * FROM sync_runs WHERE 1 = 1");
         if let Some(s) = f.shop_id {

@@ -42,9 +42,13 @@ impl SyncTrigger {
         }
     }
     pub fn parse(s: &str) -> Option<SyncTrigger> {
-        [SyncTrigger::Schedule, SyncTrigger::Manual, SyncTrigger::Webhook]
-            .into_iter()
-            .find(|t| t.as_str() == s)
+        [
+            SyncTrigger::Schedule,
+            SyncTrigger::Manual,
+            SyncTrigger::Webhook,
+        ]
+        .into_iter()
+        .find(|t| t.as_str() == s)
     }
 }
 

@@ -27,10 +27,10 @@ use jxc_core::partners::{NewPartner, NewShop, Partner, PartnerKind, Shop};
 use jxc_core::users::{NewUser, User};
 use jxc_core::warehouses::{Location, NewLocation, NewWarehouse, Warehouse};
 
+pub use channels::*;
 pub use error::StoreError;
 pub use model::*;
 pub use orders::*;
-pub use channels::*;
 
 pub type Result<T, E = StoreError> = std::result::Result<T, E>;
 
@@ -349,8 +349,12 @@ pub trait ChannelStore: Send + Sync {
     ) -> Result<Page<RawPayload>>;
     /// Records a webhook delivery (by the platform's delivery id) and says whether it
     /// was seen before.
-    async fn begin_delivery(&self, shop: ShopId, delivery_id: &str, topic: &str)
-    -> Result<DeliverySeen>;
+    async fn begin_delivery(
+        &self,
+        shop: ShopId,
+        delivery_id: &str,
+        topic: &str,
+    ) -> Result<DeliverySeen>;
     /// Marks a delivery processed.
     async fn finish_delivery(&self, shop: ShopId, delivery_id: &str) -> Result<()>;
 }

@@ -30,14 +30,20 @@ pub async fn a_shops_sync_cursor_only_moves_forward_and_runs_are_logged(s: Share
     s.advance_sync_cursor(a, run, 5_000, &tally).await.unwrap();
     // A cursor never moves back (an older window finishing late changes nothing).
     s.advance_sync_cursor(a, run, 4_000, &tally).await.unwrap();
-    assert_eq!(s.get_shop_sync(a).await.unwrap().unwrap().cursor_ms, Some(5_000));
+    assert_eq!(
+        s.get_shop_sync(a).await.unwrap().unwrap().cursor_ms,
+        Some(5_000)
+    );
     tally.windows = 2;
     tally.malformed = 1;
     s.finish_sync_run(run, "partial", "1 条订单无法解析", &tally, 123_456)
         .await
         .unwrap();
     let st = s.get_shop_sync(a).await.unwrap().unwrap();
-    assert_eq!((st.last_status.as_str(), st.next_run_at), ("partial", 123_456));
+    assert_eq!(
+        (st.last_status.as_str(), st.next_run_at),
+        ("partial", 123_456)
+    );
     assert!(st.last_run_at.is_some());
     // Not due before its next run.
     assert!(s.due_shop_syncs(123_455).await.unwrap().is_empty());
@@ -61,7 +67,10 @@ pub async fn a_shops_sync_cursor_only_moves_forward_and_runs_are_logged(s: Share
         )
         .await
         .unwrap();
-    assert_eq!(log.items.iter().map(|r| r.id).collect::<Vec<_>>(), vec![r2, run]);
+    assert_eq!(
+        log.items.iter().map(|r| r.id).collect::<Vec<_>>(),
+        vec![r2, run]
+    );
     assert_eq!(log.items[0].status, "interrupted");
     assert_eq!(log.items[1].tally, tally);
     assert_eq!(log.items[1].error, "1 条订单无法解析");
