@@ -254,13 +254,13 @@ impl World {
     /// what happens in each step.
     pub fn advance_to(&self, to_ms: i64) {
         self.with(|w| {
+            // Whole steps, then the rest as a shorter step (rates scale with its length),
+            // so a clock that follows the wall clock second by second still sells.
             let step = w.activity.step_ms.max(1_000);
-            while w.now_ms + step <= to_ms {
-                w.now_ms += step;
-                w.step(step);
-            }
-            if to_ms > w.now_ms {
-                w.now_ms = to_ms;
+            while w.now_ms < to_ms {
+                let d = step.min(to_ms - w.now_ms);
+                w.now_ms += d;
+                w.step(d);
             }
         })
     }
@@ -315,6 +315,12 @@ impl WorldState {
     }
 
     /// A new order, now (also for tests that want one at once).
+    /// Numbers the next orders from `next` on (a demo that restarts picks a number past
+    /// the last run's, so platform order ids never repeat).
+    pub fn start_ids_at(&mut self, next: u64) {
+        self.next_id = next;
+    }
+
     pub fn new_order(&mut self) -> u64 {
         let r = &mut self.rng;
         let (province, city, district, zip) = *r.pick(&PLACES);
@@ -563,6 +569,25 @@ mod tests {
         });
         let paid: i64 = o.line_paid_fen().iter().sum();
         assert_eq!(paid + o.shipping_fen, o.payment_fen());
+    }
+
+    #[test]
+    fn a_clock_that_ticks_each_second_sells_at_the_same_rate_as_one_that_jumps() {
+        let start = 1_700_000_000_000;
+        let (ticking, jumping) = (world(), world());
+        for w in [&ticking, &jumping] {
+            w.with(|s| {
+                s.activity.orders_per_hour = 360;
+                s.activity.step_ms = 5_000;
+            });
+        }
+        for t in 1..=3_600 {
+            ticking.advance_to(start + t * 1_000);
+        }
+        jumping.advance_to(start + 3_600_000);
+        let made = |w: &World| w.with(|s| s.orders.len()) as i64;
+        assert!((300..=420).contains(&made(&ticking)), "{}", made(&ticking));
+        assert!((300..=420).contains(&made(&jumping)), "{}", made(&jumping));
     }
 
     #[test]
