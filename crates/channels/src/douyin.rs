@@ -36,13 +36,14 @@ use jxc_core::ids::ShopId;
 use jxc_core::money::Fen;
 use jxc_core::orders::{NewOrder, OrderLine, Receiver};
 use jxc_core::partners::Platform;
-use serde::{Deserialize, Deserializer};
+use serde::Deserialize;
 use serde_json::value::RawValue;
 use serde_json::{Value, json};
 
 use crate::http::Http;
 use crate::sign::{constant_time_eq, hmac_sha256_hex, md5_lower};
 use crate::status::{PlatformState, StatusRow, lookup};
+use crate::wire::{Text, either};
 use crate::{
     Channel, ChannelError, Fetched, OrderPage, PushChannel, PushContent, PushMessage, RemoteOrder,
     ShopCredentials, WebhookRequest, Window,
@@ -433,30 +434,6 @@ struct Spec {
 struct AfterSale {
     #[serde(default)]
     refund_status: Text,
-}
-
-/// A text field that may come as a string, a number or `null` (Douyin ids are both).
-#[derive(Default)]
-struct Text(String);
-
-impl<'de> Deserialize<'de> for Text {
-    fn deserialize<D: Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
-        Ok(Text(match Value::deserialize(d)? {
-            Value::Null => String::new(),
-            Value::String(s) => s,
-            Value::Number(n) => n.to_string(),
-            other => {
-                return Err(serde::de::Error::custom(format!(
-                    "不是文本 / not text: {other}"
-                )));
-            }
-        }))
-    }
-}
-
-/// The first non-empty of `a` and `b`.
-fn either(a: Text, b: Text) -> String {
-    if a.0.trim().is_empty() { b.0 } else { a.0 }
 }
 
 fn secs_to_ms(field: &str, s: i64) -> Result<i64, String> {

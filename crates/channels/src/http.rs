@@ -10,12 +10,25 @@ pub struct Http {
     client: reqwest::Client,
 }
 
-/// A response's status, headers we care about and body text.
+/// A response's status, headers and body text.
 #[derive(Debug, Clone)]
 pub struct Response {
     pub status: u16,
     pub retry_after: Option<Duration>,
+    pub headers: reqwest::header::HeaderMap,
     pub body: String,
+}
+
+impl Response {
+    /// A header as text (Shopify's `Link`).
+    pub fn header(&self, name: &str) -> Option<&str> {
+        self.headers.get(name).and_then(|v| v.to_str().ok())
+    }
+
+    /// A header holding a whole number (WooCommerce's `X-WP-Total`).
+    pub fn count(&self, name: &str) -> Option<u64> {
+        self.header(name).and_then(|v| v.trim().parse().ok())
+    }
 }
 
 impl Http {
@@ -36,6 +49,16 @@ impl Http {
     /// `RateLimited` (with `Retry-After` seconds when given); other statuses come back
     /// for the adapter to read (platforms put their errors in 200 bodies).
     pub async fn send(&self, req: reqwest::RequestBuilder) -> Result<Response, ChannelError> {
+        self.send_reading_errors(req, snippet).await
+    }
+
+    /// [`Http::send`], with the platform's own way of reading an error body (`describe`)
+    /// for the rate-limit and refusal messages.
+    pub async fn send_reading_errors(
+        &self,
+        req: reqwest::RequestBuilder,
+        describe: fn(&str) -> String,
+    ) -> Result<Response, ChannelError> {
         let resp = req
             .send()
             .await
@@ -48,13 +71,14 @@ impl Http {
             .and_then(|v| v.trim().parse::<f64>().ok())
             .filter(|s| s.is_finite() && *s >= 0.0)
             .map(|s| Duration::from_millis((s * 1000.0) as u64));
+        let headers = resp.headers().clone();
         let body = resp
             .text()
             .await
             .map_err(|e| ChannelError::Network(e.to_string()))?;
         if status == 429 {
             return Err(ChannelError::RateLimited {
-                message: snippet(&body),
+                message: describe(&body),
                 retry_after,
             });
         }
@@ -67,12 +91,13 @@ impl Http {
         if status == 401 || status == 403 {
             return Err(ChannelError::Unauthorized(format!(
                 "HTTP {status}: {}",
-                snippet(&body)
+                describe(&body)
             )));
         }
         Ok(Response {
             status,
             retry_after,
+            headers,
             body,
         })
     }

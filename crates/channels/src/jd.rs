@@ -42,6 +42,7 @@ use crate::http::{Http, snippet};
 use crate::money::Yuan;
 use crate::sign;
 use crate::status::{self, PlatformState, StatusRow};
+use crate::wire::{Count, Text};
 use crate::{Channel, ChannelError, Fetched, OrderPage, RemoteOrder, ShopCredentials, Window};
 
 pub const DEFAULT_BASE_URL: &str = "https://api.jd.com";
@@ -142,8 +143,10 @@ impl Channel for Jd {
         Platform::Jd
     }
 
+    /// The platform allows 30 days; the window is widened to whole seconds (start down,
+    /// end up), which can add up to two seconds, so ask for two seconds less.
     fn max_window(&self) -> Duration {
-        Duration::from_secs(30 * 24 * 3600)
+        Duration::from_secs(30 * 24 * 3600 - 2)
     }
 
     async fn changed_orders(&self, window: Window, page: u32) -> Result<OrderPage, ChannelError> {
@@ -333,55 +336,9 @@ struct JdError {
     en_desc: Text,
 }
 
-/// Text JD writes as a string or a number; `null` is empty.
-#[derive(Debug, Default)]
-struct Text(String);
-
-impl<'de> Deserialize<'de> for Text {
-    fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
-        match serde_json::Value::deserialize(d)? {
-            serde_json::Value::String(s) => Ok(Text(s)),
-            serde_json::Value::Number(n) => Ok(Text(n.to_string())),
-            serde_json::Value::Null => Ok(Text(String::new())),
-            other => Err(serde::de::Error::custom(format!(
-                "应为文本 / expected text, got {other}"
-            ))),
-        }
-    }
-}
-
-/// A whole number written as a number or as text (`itemTotal` is `"2"`).
-#[derive(Debug, Default, Clone, Copy)]
-struct Count(i64);
-
-impl<'de> Deserialize<'de> for Count {
-    fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
-        let t = Text::deserialize(d)?;
-        let s = t.0.trim();
-        if s.is_empty() {
-            return Ok(Count(0));
-        }
-        s.parse().map(Count).map_err(|_| {
-            serde::de::Error::custom(format!("应为整数 / expected a whole number: {s}"))
-        })
-    }
-}
-
-/// The part of the answer under `key`, or the gateway error JD answered with.
+/// The part of the answer under `key`, or the error the platform answered with.
 fn answer<T: DeserializeOwned>(body: &str, key: &str) -> Result<T, ChannelError> {
-    let top: std::collections::HashMap<String, Box<RawValue>> = serde_json::from_str(body)
-        .map_err(|e| {
-            ChannelError::malformed(format!("不是 JSON 对象 / not a JSON object: {e}"), body)
-        })?;
-    if let Some(e) = top.get("error_response") {
-        return Err(jd_error(e.get(), body));
-    }
-    let inner = top.get(key).ok_or_else(|| {
-        ChannelError::malformed(format!("缺少 {key} / no {key} in the answer"), body)
-    })?;
-    serde_json::from_str(inner.get()).map_err(|e| {
-        ChannelError::malformed(format!("{key} 格式不符 / unexpected shape: {e}"), body)
-    })
+    crate::wire::answer(body, key, jd_error)
 }
 
 fn jd_error(raw: &str, body: &str) -> ChannelError {

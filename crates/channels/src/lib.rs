@@ -20,6 +20,7 @@ pub mod http;
 pub mod money;
 pub mod sign;
 pub mod status;
+mod wire;
 
 // The platforms (one file each; see each module's header for its API and quirks).
 pub mod douyin;

@@ -28,7 +28,7 @@ use jxc_core::ids::ShopId;
 use jxc_core::money::{Fen, split_largest_remainder};
 use jxc_core::orders::{NewOrder, OrderLine, Receiver};
 use jxc_core::partners::Platform;
-use serde::{Deserialize, Deserializer};
+use serde::Deserialize;
 use serde_json::value::RawValue;
 use serde_json::{Map, Value};
 
@@ -36,6 +36,7 @@ use crate::http::Http;
 use crate::money::Yuan;
 use crate::sign::{md5_upper, sorted_concat};
 use crate::status::{PlatformState, StatusRow, lookup};
+use crate::wire::{Text, either};
 use crate::{Channel, ChannelError, Fetched, OrderPage, RemoteOrder, ShopCredentials, Window};
 
 pub const DEFAULT_BASE_URL: &str = "https://gw-api.pinduoduo.com";
@@ -335,30 +336,6 @@ struct PddItem {
     outer_id: Text,
     #[serde(default)]
     outer_goods_id: Text,
-}
-
-/// A text field that may come as a string, a number or `null` (ids are sometimes numbers).
-#[derive(Default)]
-struct Text(String);
-
-impl<'de> Deserialize<'de> for Text {
-    fn deserialize<D: Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
-        Ok(Text(match Value::deserialize(d)? {
-            Value::Null => String::new(),
-            Value::String(s) => s,
-            Value::Number(n) => n.to_string(),
-            other => {
-                return Err(serde::de::Error::custom(format!(
-                    "不是文本 / not text: {other}"
-                )));
-            }
-        }))
-    }
-}
-
-/// The first non-empty of `a` and `b`.
-fn either(a: Text, b: Text) -> String {
-    if a.0.trim().is_empty() { b.0 } else { a.0 }
 }
 
 fn china_ms(field: &str, s: &str) -> Result<i64, String> {

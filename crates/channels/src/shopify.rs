@@ -163,7 +163,14 @@ impl Shopify {
         &self,
         req: reqwest::RequestBuilder,
     ) -> Result<(u16, Option<String>, String), ChannelError> {
-        send_keeping_link(req.header("X-Shopify-Access-Token", &self.token)).await
+        let r = self
+            .http
+            .send_reading_errors(
+                req.header("X-Shopify-Access-Token", &self.token),
+                error_text,
+            )
+            .await?;
+        Ok((r.status, r.header("link").map(str::to_string), r.body))
     }
 
     /// The furthest page ≤ `page` whose cursor is known, with its cursor.
@@ -327,49 +334,6 @@ impl PushChannel for ShopifyWebhooks {
 }
 
 // ---- HTTP ----
-
-/// Like [`Http::send`], also returning the `Link` header Shopify pages by (the common
-/// response keeps no headers). 429 → `RateLimited`, 5xx → `Network`, 401/403 →
-/// `Unauthorized`; other statuses come back with the body.
-async fn send_keeping_link(
-    req: reqwest::RequestBuilder,
-) -> Result<(u16, Option<String>, String), ChannelError> {
-    let resp = req
-        .send()
-        .await
-        .map_err(|e| ChannelError::Network(e.to_string()))?;
-    let status = resp.status().as_u16();
-    let header = |name: &str| {
-        resp.headers()
-            .get(name)
-            .and_then(|v| v.to_str().ok())
-            .map(str::to_string)
-    };
-    let link = header("link");
-    let retry_after = header("retry-after")
-        .and_then(|v| v.trim().parse::<f64>().ok())
-        .filter(|s| s.is_finite() && *s >= 0.0)
-        .map(|s| Duration::from_millis((s * 1000.0) as u64));
-    let body = resp
-        .text()
-        .await
-        .map_err(|e| ChannelError::Network(e.to_string()))?;
-    match status {
-        429 => Err(ChannelError::RateLimited {
-            message: error_text(&body),
-            retry_after,
-        }),
-        500.. => Err(ChannelError::Network(format!(
-            "HTTP {status}: {}",
-            snippet(&body)
-        ))),
-        401 | 403 => Err(ChannelError::Unauthorized(format!(
-            "HTTP {status}: {}",
-            error_text(&body)
-        ))),
-        _ => Ok((status, link, body)),
-    }
-}
 
 /// Shopify's error body `{"errors": "…"}` (or an object of field errors) as text.
 fn error_text(body: &str) -> String {

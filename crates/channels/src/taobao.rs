@@ -32,6 +32,7 @@ use crate::http::{Http, snippet};
 use crate::money::Yuan;
 use crate::sign;
 use crate::status::{self, PlatformState, StatusRow};
+use crate::wire::{Count, Text};
 use crate::{Channel, ChannelError, Fetched, OrderPage, RemoteOrder, ShopCredentials, Window};
 
 pub const DEFAULT_BASE_URL: &str = "https://gw.api.taobao.com";
@@ -178,8 +179,10 @@ impl Channel for Taobao {
         self.platform
     }
 
+    /// The platform allows a day; the window is widened to whole seconds (start down,
+    /// end up), which can add up to two seconds, so ask for two seconds less.
     fn max_window(&self) -> Duration {
-        Duration::from_secs(24 * 3600)
+        Duration::from_secs(24 * 3600 - 2)
     }
 
     async fn changed_orders(&self, window: Window, page: u32) -> Result<OrderPage, ChannelError> {
@@ -360,55 +363,9 @@ struct TopError {
     sub_msg: Text,
 }
 
-/// Text TOP writes as a string or a number (ids, codes); `null` is empty.
-#[derive(Debug, Default)]
-struct Text(String);
-
-impl<'de> Deserialize<'de> for Text {
-    fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
-        match serde_json::Value::deserialize(d)? {
-            serde_json::Value::String(s) => Ok(Text(s)),
-            serde_json::Value::Number(n) => Ok(Text(n.to_string())),
-            serde_json::Value::Null => Ok(Text(String::new())),
-            other => Err(serde::de::Error::custom(format!(
-                "应为文本 / expected text, got {other}"
-            ))),
-        }
-    }
-}
-
-/// A whole number written as a number or as text.
-#[derive(Debug, Default, Clone, Copy)]
-struct Count(i64);
-
-impl<'de> Deserialize<'de> for Count {
-    fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
-        let t = Text::deserialize(d)?;
-        let s = t.0.trim();
-        if s.is_empty() {
-            return Ok(Count(0));
-        }
-        s.parse().map(Count).map_err(|_| {
-            serde::de::Error::custom(format!("应为整数 / expected a whole number: {s}"))
-        })
-    }
-}
-
-/// The part of the answer under `key`, or the error TOP answered with.
+/// The part of the answer under `key`, or the error the platform answered with.
 fn answer<T: DeserializeOwned>(body: &str, key: &str) -> Result<T, ChannelError> {
-    let top: std::collections::HashMap<String, Box<RawValue>> = serde_json::from_str(body)
-        .map_err(|e| {
-            ChannelError::malformed(format!("不是 JSON 对象 / not a JSON object: {e}"), body)
-        })?;
-    if let Some(e) = top.get("error_response") {
-        return Err(top_error(e.get(), body));
-    }
-    let inner = top.get(key).ok_or_else(|| {
-        ChannelError::malformed(format!("缺少 {key} / no {key} in the answer"), body)
-    })?;
-    serde_json::from_str(inner.get()).map_err(|e| {
-        ChannelError::malformed(format!("{key} 格式不符 / unexpected shape: {e}"), body)
-    })
+    crate::wire::answer(body, key, top_error)
 }
 
 /// TOP's error: 7 = call limit, 24–29 = signature, session or app key refused.

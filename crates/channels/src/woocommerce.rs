@@ -113,7 +113,16 @@ impl Woo {
             .get(url)
             .query(query)
             .basic_auth(&self.key, Some(&self.secret));
-        send_keeping_totals(req).await
+        let r = self
+            .http
+            .send_reading_errors(req, |body| error_text(body).1)
+            .await?;
+        Ok(Answer {
+            status: r.status,
+            total: r.count("x-wp-total"),
+            total_pages: r.count("x-wp-totalpages"),
+            body: r.body,
+        })
     }
 }
 
@@ -265,51 +274,6 @@ struct Answer {
     total: Option<u64>,
     total_pages: Option<u64>,
     body: String,
-}
-
-/// Like [`Http::send`], also keeping `X-WP-Total` / `X-WP-TotalPages` (the common
-/// response keeps no headers). 429 → `RateLimited`, 5xx → `Network`, 401/403 →
-/// `Unauthorized`; other statuses come back with the body.
-async fn send_keeping_totals(req: reqwest::RequestBuilder) -> Result<Answer, ChannelError> {
-    let resp = req
-        .send()
-        .await
-        .map_err(|e| ChannelError::Network(e.to_string()))?;
-    let status = resp.status().as_u16();
-    let header = |name: &str| {
-        resp.headers()
-            .get(name)
-            .and_then(|v| v.to_str().ok())
-            .and_then(|v| v.trim().parse::<f64>().ok())
-            .filter(|v| v.is_finite() && *v >= 0.0)
-    };
-    let number = |name: &str| header(name).map(|v| v as u64);
-    let (total, total_pages) = (number("x-wp-total"), number("x-wp-totalpages"));
-    let retry_after = header("retry-after").map(|s| Duration::from_millis((s * 1000.0) as u64));
-    let body = resp
-        .text()
-        .await
-        .map_err(|e| ChannelError::Network(e.to_string()))?;
-    match status {
-        429 => Err(ChannelError::RateLimited {
-            message: error_text(&body).1,
-            retry_after,
-        }),
-        500.. => Err(ChannelError::Network(format!(
-            "HTTP {status}: {}",
-            snippet(&body)
-        ))),
-        401 | 403 => Err(ChannelError::Unauthorized(format!(
-            "HTTP {status}: {}",
-            error_text(&body).1
-        ))),
-        _ => Ok(Answer {
-            status,
-            total,
-            total_pages,
-            body,
-        }),
-    }
 }
 
 /// WordPress's error `{"code", "message", "data": {"status"}}` as (code, message).
