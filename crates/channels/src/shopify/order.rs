@@ -363,6 +363,7 @@ fn receiver(a: Option<&Address>) -> Receiver {
         zip: text(&a.zip),
         ..Receiver::default()
     }
+    .with_district_from_detail()
 }
 
 /// `(mobile, phone)`: a mobile number normalised, a landline as phone, else as sent.

@@ -269,6 +269,7 @@ impl Order {
             zip: text(&a.postcode),
             ..Receiver::default()
         }
+        .with_district_from_detail()
     }
 }
 

@@ -176,6 +176,22 @@ pub struct Receiver {
     pub zip: String,
 }
 
+impl Receiver {
+    /// For platforms without a county field (Shopify, WooCommerce): when `district` is
+    /// empty and the address line starts with a county of the city, moves it there
+    /// (see [`crate::orders::address::split_district`]).
+    pub fn with_district_from_detail(mut self) -> Receiver {
+        if self.district.trim().is_empty()
+            && let Some((district, rest)) =
+                super::address::split_district(&self.province, &self.city, &self.detail)
+        {
+            self.district = district;
+            self.detail = rest;
+        }
+        self
+    }
+}
+
 /// 旗帜: the seller's flag colour on the platform (Taobao: 1 red … 5 purple).
 pub type SellerFlag = i64;
 

@@ -174,6 +174,34 @@ const DIRECT_COUNTY_WORDS: [&str; 6] = [
     "直辖县级",
 ];
 
+/// Splits the county off the front of an address line, for platforms that have no county
+/// field (Shopify, WooCommerce): `陕西省`, `西安市`, `新城区解放路1号` → `新城区`,
+/// `解放路1号`. Only full names of that city's counties count (of the whole municipality
+/// for 北京 天津 上海 重庆), the longest first; `None` when none starts the line.
+pub fn split_district(province: &str, city: &str, detail: &str) -> Option<(String, String)> {
+    let p = divisions::province(&clean(province))?;
+    let counties: Vec<Division> = match divisions::city(p, &clean(city)) {
+        Some(c) if !p.is_municipality() => c.children().to_vec(),
+        _ if p.is_municipality() => p
+            .children()
+            .iter()
+            .flat_map(|c| c.children().iter().copied())
+            .collect(),
+        _ => return None,
+    };
+    let line = detail.trim_start();
+    counties
+        .iter()
+        .filter(|d| line.starts_with(d.name))
+        .max_by_key(|d| d.name.len())
+        .map(|d| {
+            (
+                d.name.to_string(),
+                line[d.name.len()..].trim_start().to_string(),
+            )
+        })
+}
+
 /// Checks `省 市 区` against the GB/T 2260 table.
 ///
 /// Complete when each part is found under the one before it, with the tolerance described
@@ -326,6 +354,23 @@ fn misplaced(part: Part, name: &str, given_parent: Division) -> AddressCheck {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn a_county_at_the_front_of_a_shopify_address_line_is_split_off() {
+        let split = |p, c, d| split_district(p, c, d);
+        assert_eq!(
+            split("陕西省", "西安市", "新城区解放路1号"),
+            Some(("新城区".into(), "解放路1号".into()))
+        );
+        assert_eq!(
+            split("上海", "上海市", " 浦东新区 世纪大道8号"),
+            Some(("浦东新区".into(), "世纪大道8号".into()))
+        );
+        // A county of another city, a street, an unknown city: left alone.
+        assert_eq!(split("陕西省", "西安市", "西湖区文三路1号"), None);
+        assert_eq!(split("浙江省", "杭州市", "文三路1号"), None);
+        assert_eq!(split("浙江省", "火星市", "西湖区文三路1号"), None);
+    }
 
     fn codes(c: &AddressCheck) -> Option<(u32, Option<u32>, Option<u32>)> {
         c.resolved().map(|r| {
