@@ -105,34 +105,8 @@ async fn sim_shop(app: &App, platform: &str, world: Arc<World>) -> (ShopId, SimS
         world,
         credentials: SimCredentials::default(),
     };
-    let server = match platform {
-        "taobao" => jxc_sim::taobao::start(state.clone()).await,
-        "jd" => jxc_sim::jd::start(state.clone()).await,
-        "pdd" => jxc_sim::pdd::start(state.clone()).await,
-        "douyin" => jxc_sim::douyin::start(state.clone()).await,
-        "shopify" => jxc_sim::shopify::start(state.clone()).await,
-        _ => jxc_sim::woocommerce::start(state.clone()).await,
-    }
-    .unwrap();
-    let c = &state.credentials;
-    let mut credentials = match platform {
-        "taobao" => {
-            serde_json::json!({"app_key": c.app_key, "app_secret": c.app_secret, "session": c.access_token})
-        }
-        "pdd" => {
-            serde_json::json!({"client_id": c.app_key, "client_secret": c.app_secret, "access_token": c.access_token})
-        }
-        "shopify" => {
-            serde_json::json!({"access_token": c.access_token, "webhook_secret": c.webhook_secret})
-        }
-        "woocommerce" => {
-            serde_json::json!({"consumer_key": c.app_key, "consumer_secret": c.app_secret, "webhook_secret": c.webhook_secret})
-        }
-        _ => {
-            serde_json::json!({"app_key": c.app_key, "app_secret": c.app_secret, "access_token": c.access_token})
-        }
-    };
-    credentials["base_url"] = server.base_url.clone().into();
+    let server = jxc_sim::start(platform, state.clone()).await.unwrap();
+    let credentials = state.credentials.for_shop(platform, &server.base_url);
     let shop = app
         .create_shop(
             &ShopInput {

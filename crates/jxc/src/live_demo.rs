@@ -13,7 +13,7 @@ use jxc_app::App;
 use jxc_core::ids::ShopId;
 use jxc_core::paging::PageRequest;
 use jxc_core::partners::ShopInput;
-use jxc_sim::{Activity, SimCredentials, SimProduct, SimServer, SimState, World};
+use jxc_sim::{SimCredentials, SimProduct, SimServer, SimState};
 use jxc_store::{Actor, ListFilter, SkuFilter};
 
 /// The running simulators (they stop when this is dropped).
@@ -35,57 +35,19 @@ const SHOPS: [(&str, &str, &str); 6] = [
 pub async fn start(app: &App, public_base: &str) -> Result<LiveDemo> {
     let actor = Actor::system("demo");
     let products = products(app).await?;
-    let now = chrono::Utc::now().timestamp_millis();
+    let now = chrono::Utc::now().timestamp_millis() as u64;
     let mut servers = Vec::new();
     for (i, (code, name, platform)) in SHOPS.iter().enumerate() {
         let shop = shop_id(app, code, name, platform, &actor).await?;
-        let world = std::sync::Arc::new(World::new(
-            now as u64 ^ ((i as u64 + 1) << 40),
-            now - 20 * 60_000,
-            products.clone(),
-        ));
-        world.with(|w| {
-            w.activity = Activity {
-                orders_per_hour: 360,
-                step_ms: 5_000,
-                ..Activity::default()
-            }
-        });
-        world.advance_to(now);
-        jxc_sim::follow_wall_clock(world.clone(), Duration::from_secs(1));
+        let world = jxc_sim::live_world(now ^ ((i as u64 + 1) << 40), products.clone(), 360);
         let state = SimState {
             world,
             credentials: SimCredentials::default(),
         };
-        let server = match *platform {
-            "taobao" => jxc_sim::taobao::start(state.clone()).await,
-            "jd" => jxc_sim::jd::start(state.clone()).await,
-            "pdd" => jxc_sim::pdd::start(state.clone()).await,
-            "douyin" => jxc_sim::douyin::start(state.clone()).await,
-            "shopify" => jxc_sim::shopify::start(state.clone()).await,
-            _ => jxc_sim::woocommerce::start(state.clone()).await,
-        }
-        .with_context(|| format!("cannot start the {platform} simulator"))?;
-        let c = &state.credentials;
-        let credentials = match *platform {
-            "taobao" => {
-                serde_json::json!({"app_key": c.app_key, "app_secret": c.app_secret, "session": c.access_token})
-            }
-            "pdd" => {
-                serde_json::json!({"client_id": c.app_key, "client_secret": c.app_secret, "access_token": c.access_token})
-            }
-            "shopify" => {
-                serde_json::json!({"access_token": c.access_token, "webhook_secret": c.webhook_secret})
-            }
-            "woocommerce" => {
-                serde_json::json!({"consumer_key": c.app_key, "consumer_secret": c.app_secret, "webhook_secret": c.webhook_secret})
-            }
-            _ => {
-                serde_json::json!({"app_key": c.app_key, "app_secret": c.app_secret, "access_token": c.access_token})
-            }
-        };
-        let mut credentials = credentials;
-        credentials["base_url"] = server.base_url.clone().into();
+        let server = jxc_sim::start(platform, state.clone())
+            .await
+            .with_context(|| format!("cannot start the {platform} simulator"))?;
+        let credentials = state.credentials.for_shop(platform, &server.base_url);
         app.update_shop(
             shop,
             &ShopInput {
@@ -98,18 +60,7 @@ pub async fn start(app: &App, public_base: &str) -> Result<LiveDemo> {
         .await?;
         app.store.set_shop_sync(shop, true, 10, &actor).await?;
         let hook = format!("{public_base}/hooks/{}", shop.0);
-        match *platform {
-            "shopify" => {
-                jxc_sim::shopify::spawn_webhooks(state.clone(), hook, Duration::from_secs(5));
-            }
-            "woocommerce" => {
-                jxc_sim::woocommerce::spawn_webhooks(state.clone(), hook, Duration::from_secs(5));
-            }
-            "douyin" => {
-                jxc_sim::douyin::spawn_webhooks(state.clone(), hook, Duration::from_secs(5));
-            }
-            _ => {}
-        }
+        jxc_sim::spawn_webhooks(platform, state.clone(), hook, Duration::from_secs(5));
         servers.push((code.to_string(), server));
     }
     Ok(LiveDemo { servers })

@@ -51,6 +51,71 @@ impl Default for SimCredentials {
     }
 }
 
+impl SimCredentials {
+    /// The credentials a shop of `platform` enters to talk to this simulator, under the
+    /// key names the adapter reads (see `jxc-channels`' `credentials`), with `base_url`
+    /// pointing at the simulator.
+    pub fn for_shop(&self, platform: &str, base_url: &str) -> serde_json::Value {
+        let mut v = match platform {
+            "taobao" | "tmall" => serde_json::json!({
+                "app_key": self.app_key, "app_secret": self.app_secret, "session": self.access_token,
+            }),
+            "pdd" => serde_json::json!({
+                "client_id": self.app_key, "client_secret": self.app_secret,
+                "access_token": self.access_token,
+            }),
+            "shopify" => serde_json::json!({
+                "access_token": self.access_token, "webhook_secret": self.webhook_secret,
+            }),
+            "woocommerce" => serde_json::json!({
+                "consumer_key": self.app_key, "consumer_secret": self.app_secret,
+                "webhook_secret": self.webhook_secret,
+            }),
+            _ => serde_json::json!({
+                "app_key": self.app_key, "app_secret": self.app_secret,
+                "access_token": self.access_token,
+            }),
+        };
+        v["base_url"] = base_url.into();
+        v
+    }
+}
+
+/// The platforms there is a simulator for, by their names in jxc.
+pub const PLATFORMS: [&str; 6] = ["taobao", "jd", "pdd", "douyin", "shopify", "woocommerce"];
+
+/// Starts the simulator of `platform` (one of [`PLATFORMS`]) on a free local port.
+pub async fn start(platform: &str, state: SimState) -> std::io::Result<SimServer> {
+    match platform {
+        "taobao" | "tmall" => taobao::start(state).await,
+        "jd" => jd::start(state).await,
+        "pdd" => pdd::start(state).await,
+        "douyin" => douyin::start(state).await,
+        "shopify" => shopify::start(state).await,
+        "woocommerce" => woocommerce::start(state).await,
+        other => Err(std::io::Error::new(
+            std::io::ErrorKind::InvalidInput,
+            format!("no simulator for the platform {other}"),
+        )),
+    }
+}
+
+/// Sends `state`'s changes as signed webhooks to `url` every `every`, for the platforms
+/// that push (Shopify, WooCommerce, Douyin); `None` for the others.
+pub fn spawn_webhooks(
+    platform: &str,
+    state: SimState,
+    url: String,
+    every: std::time::Duration,
+) -> Option<tokio::task::JoinHandle<()>> {
+    match platform {
+        "shopify" => Some(shopify::spawn_webhooks(state, url, every)),
+        "woocommerce" => Some(woocommerce::spawn_webhooks(state, url, every)),
+        "douyin" => Some(douyin::spawn_webhooks(state, url, every)),
+        _ => None,
+    }
+}
+
 /// What each platform's routes are given.
 #[derive(Debug, Clone)]
 pub struct SimState {
@@ -103,6 +168,29 @@ impl Drop for SimServer {
             let _ = s.send(());
         }
     }
+}
+
+/// 2026-01-01 00:00 UTC: live worlds number their orders by the seconds since.
+const LIVE_EPOCH_SECS: i64 = 1_767_225_600;
+
+/// A simulated shop for a live run (the demo, `jxc-sim`): twenty minutes of history, then
+/// its clock follows the wall clock in 5-second steps. Order numbers grow with the wall
+/// clock (4 a second, far above what a shop sells), so a restarted run never reuses an
+/// earlier run's ids.
+pub fn live_world(seed: u64, products: Vec<SimProduct>, orders_per_hour: u64) -> Arc<World> {
+    let now = chrono::Utc::now().timestamp_millis();
+    let world = Arc::new(World::new(seed, now - 20 * 60_000, products));
+    world.with(|w| {
+        w.start_ids_at(1_000_000 + (now / 1000 - LIVE_EPOCH_SECS).max(0) as u64 * 4);
+        w.activity = Activity {
+            orders_per_hour,
+            step_ms: 5_000,
+            ..Activity::default()
+        }
+    });
+    world.advance_to(now);
+    follow_wall_clock(world.clone(), std::time::Duration::from_secs(1));
+    world
 }
 
 /// Lets `world`'s clock follow the wall clock (checked every `tick`), for the demo.
