@@ -472,18 +472,14 @@ async fn the_sync_pages_render_and_a_warehouse_worker_cannot_sync() {
     assert_eq!(st, StatusCode::OK);
     assert_eq!(body["items"][0]["platform_order_id"], "5002");
 
-    // Sync now on a shop without a platform API: the run is logged as failed and the
-    // page says so.
+    // Sync now on a shop without a platform API: refused, said on the page, no run logged.
     let res = admin.post(&format!("/shops/{manual}/sync/run"), &[]).await;
-    assert_eq!(res.status, StatusCode::SEE_OTHER, "{}", res.body);
-    let to = res.location.unwrap();
+    assert_eq!(res.status, StatusCode::UNPROCESSABLE_ENTITY, "{}", res.body);
     assert!(
-        to.starts_with(&format!("/shops/{manual}/sync?synced=error")),
-        "{to}"
+        res.contains("id=\"sync-errors\"") && res.contains("手工店铺没有平台接口"),
+        "{}",
+        res.body
     );
-    let page = admin.get(&to).await;
-    assert!(page.contains("id=\"sync-notice\""), "{}", page.body);
-    assert!(page.contains("同步完成"));
     let (_, body) = admin
         .api(
             Method::GET,
@@ -491,8 +487,7 @@ async fn the_sync_pages_render_and_a_warehouse_worker_cannot_sync() {
             None,
         )
         .await;
-    assert_eq!(body["items"][0]["status"], "error");
-    assert_eq!(body["items"][0]["trigger"], "manual");
+    assert_eq!(body["items"].as_array().unwrap().len(), 0, "{body}");
     let (st, body) = admin
         .api(
             Method::POST,
@@ -500,8 +495,8 @@ async fn the_sync_pages_render_and_a_warehouse_worker_cannot_sync() {
             None,
         )
         .await;
-    assert_eq!(st, StatusCode::OK, "{body}");
-    assert_eq!(body["status"], "error");
+    assert_eq!(st, StatusCode::UNPROCESSABLE_ENTITY, "{body}");
+    assert_eq!(body["code"], "rule", "{body}");
 
     // A warehouse worker sees the log but may not sync nor read the raw payloads.
     let w = s.browser_as("cang.ku", &["仓库"]).await;
@@ -525,4 +520,100 @@ async fn the_sync_pages_render_and_a_warehouse_worker_cannot_sync() {
     let k = s.browser_as("ke.fu", &["客服"]).await;
     let page = k.get(&format!("/shops/{sp}/sync")).await;
     assert!(page.contains("id=\"sync-now\"") && !page.contains("id=\"sync-form\""));
+}
+
+#[tokio::test]
+async fn test_connection_says_connected_with_the_right_keys_and_names_the_refusal_otherwise() {
+    let s = TestServer::start().await;
+    let admin = s.admin().await;
+    let state = jxc_sim::SimState {
+        world: std::sync::Arc::new(jxc_sim::World::new(
+            5,
+            chrono::Utc::now().timestamp_millis() - 30 * 60_000,
+            jxc_sim::sample_products(),
+        )),
+        credentials: jxc_sim::SimCredentials::default(),
+    };
+    state
+        .world
+        .advance_to(chrono::Utc::now().timestamp_millis());
+    let sim = jxc_sim::start("taobao", state.clone()).await.unwrap();
+    let good = state.credentials.for_shop("taobao", &sim.base_url);
+    let mut wrong = good.clone();
+    wrong["app_secret"] = "not-the-secret".into();
+    let ok_shop = shop(&admin, "TB-OK", "taobao", good).await;
+    let bad_shop = shop(&admin, "TB-BAD", "taobao", wrong).await;
+
+    let (st, body) = admin
+        .api(
+            Method::POST,
+            &format!("/api/v1/shops/{ok_shop}/sync/test"),
+            None,
+        )
+        .await;
+    assert_eq!(st, StatusCode::OK, "{body}");
+    assert_eq!(
+        (body["ok"].as_bool(), body["kind"].as_str()),
+        (Some(true), Some("ok"))
+    );
+    assert!(body["recent_orders"].as_i64().unwrap() > 0, "{body}");
+
+    let (st, body) = admin
+        .api(
+            Method::POST,
+            &format!("/api/v1/shops/{bad_shop}/sync/test"),
+            None,
+        )
+        .await;
+    assert_eq!(st, StatusCode::OK, "{body}");
+    assert_eq!(body["kind"], "unauthorized", "{body}");
+    assert!(
+        body["message"]
+            .as_str()
+            .unwrap()
+            .contains("Invalid signature"),
+        "{body}"
+    );
+
+    // The page: a button on the sync section, the answer shown on the page.
+    let page = admin.get(&format!("/shops/{ok_shop}/sync")).await;
+    assert!(page.contains("id=\"sync-test\""), "{}", page.body);
+    let page = admin
+        .post(&format!("/shops/{ok_shop}/sync/test"), &[])
+        .await;
+    assert_eq!(page.status, StatusCode::OK, "{}", page.body);
+    assert!(page.contains("连接成功"), "{}", page.body);
+    let page = admin
+        .post(&format!("/shops/{bad_shop}/sync/test"), &[])
+        .await;
+    assert!(
+        page.contains("连接失败") && page.contains("Invalid signature"),
+        "{}",
+        page.body
+    );
+
+    // Nothing was stored: no run, no order.
+    assert!(orders_of(&admin, ok_shop).await.is_empty());
+    let (_, runs) = admin.api(Method::GET, "/api/v1/sync/runs", None).await;
+    assert_eq!(runs["items"].as_array().unwrap().len(), 0, "{runs}");
+
+    // A warehouse worker may not call the platform; a manual shop has nothing to test.
+    let worker = s.browser_as("cang.ku", &["仓库"]).await;
+    let (st, _) = worker
+        .api(
+            Method::POST,
+            &format!("/api/v1/shops/{ok_shop}/sync/test"),
+            None,
+        )
+        .await;
+    assert_eq!(st, StatusCode::FORBIDDEN);
+    let manual = shop(&admin, "MN", "manual", json!({})).await;
+    let (st, body) = admin
+        .api(
+            Method::POST,
+            &format!("/api/v1/shops/{manual}/sync/test"),
+            None,
+        )
+        .await;
+    assert_eq!(st, StatusCode::UNPROCESSABLE_ENTITY, "{body}");
 }

@@ -7,9 +7,11 @@
 //!   the same order twice changes nothing.
 //! - [`webhooks`]: pushes (Shopify, WooCommerce, Douyin), verified before anything is read,
 //!   deduplicated by the platform's delivery id.
+//! - [`connection`]: 测试连接, one call with the shop's credentials.
 //! - [`schedule`]: runs each enabled shop every N seconds; the schedule is in the
 //!   database, so it survives restarts.
 
+pub mod connection;
 pub mod schedule;
 pub mod sync;
 pub mod webhooks;
@@ -95,6 +97,16 @@ pub const INTERVAL_SECS: (i64, i64) = (10, 86_400);
 /// The interval a shop gets before anyone sets one.
 pub const DEFAULT_INTERVAL_SECS: i64 = 60;
 
+/// A manual (手工) shop has no platform to sync from or test.
+pub(crate) fn refuse_manual(shop: &jxc_core::partners::Shop) -> Result<()> {
+    if shop.fields.platform == jxc_core::partners::Platform::Manual {
+        return Err(Error::Rule(
+            "手工店铺没有平台接口 / a manual shop has no platform API".into(),
+        ));
+    }
+    Ok(())
+}
+
 impl App {
     pub fn now_ms(&self) -> i64 {
         (self.sync.clock)()
@@ -103,10 +115,7 @@ impl App {
     /// A shop's sync settings and state (defaults when never set).
     pub async fn shop_sync(&self, user: &User, shop: ShopId) -> Result<ShopSync> {
         require_shop(user, shop)?;
-        self.store
-            .get_shop(shop)
-            .await?
-            .ok_or_else(|| Error::not_found("shop", shop))?;
+        self.shop(shop).await?;
         Ok(self.store.get_shop_sync(shop).await?.unwrap_or(ShopSync {
             shop_id: shop,
             enabled: false,
@@ -128,11 +137,7 @@ impl App {
         interval_secs: i64,
     ) -> Result<ShopSync> {
         require_shop(user, shop)?;
-        let s = self
-            .store
-            .get_shop(shop)
-            .await?
-            .ok_or_else(|| Error::not_found("shop", shop))?;
+        let s = self.shop(shop).await?;
         if !(INTERVAL_SECS.0..=INTERVAL_SECS.1).contains(&interval_secs) {
             return Err(Error::invalid(
                 "interval_secs",

@@ -65,11 +65,8 @@ impl App {
                 "该店铺正在同步 / this shop is syncing already".into(),
             ));
         };
-        let s = self
-            .store
-            .get_shop(shop)
-            .await?
-            .ok_or_else(|| Error::not_found("shop", shop))?;
+        let s = self.shop(shop).await?;
+        super::refuse_manual(&s)?;
         let settings = self.store.get_shop_sync(shop).await?;
         let interval = settings
             .as_ref()
@@ -90,17 +87,7 @@ impl App {
         let run = self.store.start_sync_run(shop, trigger, start, now).await?;
         let mut tally = SyncTally::default();
         let result = async {
-            let channel = jxc_channels::pull_channel(
-                shop,
-                s.fields.platform,
-                &s.fields.credentials,
-                &jxc_channels::Options {
-                    timeout: self.sync.timeout,
-                },
-            )?
-            .ok_or_else(|| {
-                Error::Rule("手工店铺没有平台接口 / a manual shop has no platform API".into())
-            })?;
+            let channel = self.channel_of(&s)?;
             for w in windows(start, now, channel.max_window()) {
                 self.sync_window(&*channel, shop, run, w, &mut tally)
                     .await?;

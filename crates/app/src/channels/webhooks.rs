@@ -30,11 +30,7 @@ impl App {
         headers: &[(String, String)],
         body: &[u8],
     ) -> Result<WebhookOutcome> {
-        let s = self
-            .store
-            .get_shop(shop)
-            .await?
-            .ok_or_else(|| Error::not_found("shop", shop))?;
+        let s = self.shop(shop).await?;
         let push = jxc_channels::push_channel(shop, s.fields.platform, &s.fields.credentials)?
             .ok_or_else(|| {
                 Error::not_found(

@@ -5,6 +5,7 @@
 
 use axum::Json;
 use axum::extract::{Path, State};
+use jxc_app::channels::connection::ConnectionCheck;
 use jxc_app::channels::sync::SyncOutcome;
 use jxc_core::ids::ShopId;
 use jxc_core::paging::Page;
@@ -21,7 +22,7 @@ use crate::extract::{ApiJson, ApiQuery};
 use crate::guard::Routes;
 
 #[derive(OpenApi)]
-#[openapi(paths(get_sync, set_sync, run_sync, list_runs, raw_payloads))]
+#[openapi(paths(get_sync, set_sync, run_sync, test_connection, list_runs, raw_payloads))]
 pub struct Doc;
 
 pub fn routes() -> Routes {
@@ -30,6 +31,7 @@ pub fn routes() -> Routes {
         .get("/shops/{id}/sync", OrdersView, get_sync)
         .put("/shops/{id}/sync", ShopsEdit, set_sync)
         .post("/shops/{id}/sync/run", ChannelsSync, run_sync)
+        .post("/shops/{id}/sync/test", ChannelsSync, test_connection)
         .get("/sync/runs", OrdersView, list_runs)
         .get("/shops/{id}/raw-payloads", ChannelsSync, raw_payloads)
 }
@@ -81,6 +83,18 @@ async fn run_sync(
     Ok(Json(
         s.app.sync_shop(ShopId(id), SyncTrigger::Manual).await?,
     ))
+}
+
+/// 测试连接: one call to the platform with the shop's stored credentials (the last hour's
+/// changed orders). A refusal is an answer (`ok: false` and the platform's words), not an
+/// error; nothing is stored.
+#[utoipa::path(post, path = "/shops/{id}/sync/test", tag = "channels", params(("id" = i64, Path)), responses((status = 200, body = ConnectionCheck), (status = 422, body = ErrorBody), (status = 404, body = ErrorBody)))]
+async fn test_connection(
+    State(s): State<AppState>,
+    me: Me,
+    Path(id): Path<i64>,
+) -> ApiResult<Json<ConnectionCheck>> {
+    Ok(Json(s.app.test_connection(&me.0.user, ShopId(id)).await?))
 }
 
 /// Sync-log filters.

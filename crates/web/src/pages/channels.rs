@@ -32,6 +32,7 @@ pub fn routes() -> Routes {
         .get("/shops/{id}/sync", OrdersView, sync_page)
         .post("/shops/{id}/sync", ShopsEdit, save_settings)
         .post("/shops/{id}/sync/run", ChannelsSync, run_now)
+        .post("/shops/{id}/sync/test", ChannelsSync, test_connection)
         .get("/shops/{id}/raw-payloads", ChannelsSync, raw_payloads)
         .get("/sync/runs", OrdersView, runs)
         .get("/sync/runs/export.xlsx", OrdersView, export_runs)
@@ -341,6 +342,39 @@ async fn run_now(
             with_errors(&s, ctx, &shop, &headers, &uri, &Sent::default(), errors).await
         }
     }
+}
+
+/// 测试连接: one call to the platform with the stored credentials; the page says what
+/// the platform answered (nothing is stored).
+async fn test_connection(
+    State(s): State<AppState>,
+    ctx: Ctx,
+    Path(id): Path<i64>,
+    uri: Uri,
+    headers: HeaderMap,
+    Form(sent): Form<HashMap<String, String>>,
+) -> Result<Response, PageError> {
+    let e = err(&ctx, &uri);
+    let shop = s.app.shop(ShopId(id)).await.map_err(&e)?;
+    let sent = Sent(sent);
+    let (back, _) = back_to(id, &sent);
+    let check = s
+        .app
+        .test_connection(&ctx.user, ShopId(id))
+        .await
+        .map_err(&e)?;
+    let mut sync = sync_view(&s, &ctx, &shop, &headers, None, back)
+        .await
+        .map_err(&e)?;
+    sync.notice = if check.ok {
+        ctx.tr("sync.test_ok")
+            .replace("{minutes}", &check.window_minutes.to_string())
+            .replace("{n}", &check.recent_orders.unwrap_or(0).to_string())
+    } else {
+        format!("{}：{}", ctx.tr("sync.test_failed"), check.message)
+    };
+    sync.notice_bad = !check.ok;
+    Ok(render(&SyncPage { ctx, sync }))
 }
 
 // ---- The sync log ----
