@@ -341,6 +341,43 @@ async fn a_merchant_works_through_the_pages_in_a_real_browser() {
         snap(&c, name).await;
     }
 
+    // 平台同步: the six simulated shops of the demo sync by themselves; the log shows a
+    // successful run of each within seconds, and their orders are in the queue.
+    let deadline = Instant::now() + Duration::from_secs(90);
+    loop {
+        c.goto(&format!("{base}/sync/runs?status=ok"))
+            .await
+            .unwrap();
+        let table = c
+            .find(Locator::Css("#sync-runs tbody"))
+            .await
+            .unwrap()
+            .text()
+            .await
+            .unwrap();
+        let shops = ["TB01", "JD01", "PDD01", "DY01", "SHOPIFY01", "WOO01"];
+        if shops.iter().all(|s| table.contains(s)) {
+            break;
+        }
+        assert!(Instant::now() < deadline, "not every shop synced: {table}");
+        tokio::time::sleep(Duration::from_secs(2)).await;
+    }
+    snap(&c, "sync-runs").await;
+    c.goto(&format!("{base}/orders")).await.unwrap();
+    snap(&c, "orders-live").await;
+    c.goto(&format!("{base}/shops?q=TB01")).await.unwrap();
+    let href = c
+        .find(Locator::Css("a[href$='/sync']"))
+        .await
+        .unwrap()
+        .attr("href")
+        .await
+        .unwrap()
+        .unwrap();
+    c.goto(&format!("{base}{href}")).await.unwrap();
+    assert!(text(&c).await.contains("成功"), "the last run succeeded");
+    snap(&c, "shop-sync").await;
+
     // Orders: import a file with a bad row, see the 异常 queue, fix an address, approve.
     let orders_file = dir.path().join("orders.csv");
     std::fs::write(

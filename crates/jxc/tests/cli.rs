@@ -344,3 +344,92 @@ fn a_taobao_export_is_imported_from_the_command_line_once() {
     let o = jxc(&db(&dir), &["check"]);
     assert!(o.status.success(), "{}", text(&o));
 }
+
+/// Points the demo shop `code` at `base_url` with `credentials`, as a merchant does in
+/// 店铺设置.
+fn point_shop_at(db: &str, code: &str, credentials: serde_json::Value) {
+    let rt = tokio::runtime::Runtime::new().unwrap();
+    rt.block_on(async {
+        let app = jxc_app::App::open(db).await.unwrap();
+        let shops = app
+            .shops(
+                &jxc_store::ListFilter {
+                    q: Some(code.into()),
+                    ..Default::default()
+                },
+                &jxc_core::paging::PageRequest::default(),
+            )
+            .await
+            .unwrap();
+        let shop = shops.items.iter().find(|s| s.fields.code == code).unwrap();
+        app.update_shop(
+            shop.id,
+            &jxc_core::partners::ShopInput {
+                credentials: Some(credentials),
+                ..Default::default()
+            },
+            &jxc_store::Actor::system("test"),
+        )
+        .await
+        .unwrap();
+    });
+}
+
+#[test]
+fn jxc_sync_pulls_a_shop_once_logs_each_run_and_fails_plainly_when_the_platform_is_gone() {
+    let dir = tempfile::tempdir().unwrap();
+    let db = db(&dir);
+    assert!(jxc(&db, &["demo"]).status.success());
+    let rt = tokio::runtime::Runtime::new().unwrap();
+    let now = chrono::Utc::now().timestamp_millis();
+    let state = jxc_sim::SimState {
+        world: std::sync::Arc::new(jxc_sim::World::new(
+            9,
+            now - 60 * 60_000,
+            jxc_sim::sample_products(),
+        )),
+        credentials: jxc_sim::SimCredentials::default(),
+    };
+    state.world.advance_to(now - 1_000);
+    let sim = rt
+        .block_on(async { jxc_sim::start("taobao", state.clone()).await })
+        .unwrap();
+    point_shop_at(
+        &db,
+        "TB01",
+        state.credentials.for_shop("taobao", &sim.base_url),
+    );
+
+    let first = jxc(&db, &["sync", "--shop", "TB01"]);
+    let t = text(&first);
+    assert!(first.status.success(), "{t}");
+    let made = state.world.modified_between(0, now).len();
+    assert!(made > 50, "{made}");
+    assert!(
+        t.contains("TB01") && t.contains(": ok") && t.contains(&format!("新 new {made},")),
+        "{made}: {t}"
+    );
+    // Again: the window overlaps, nothing is new.
+    let again = jxc(&db, &["sync", "--shop", "TB01"]);
+    assert!(text(&again).contains("新 new 0,"), "{}", text(&again));
+
+    let log = text(&jxc(&db, &["sync", "--log", "--shop", "TB01"]));
+    assert_eq!(
+        log.lines().filter(|l| l.contains("\tok\t")).count(),
+        2,
+        "{log}"
+    );
+
+    let unknown = jxc(&db, &["sync", "--shop", "NOPE"]);
+    assert!(!unknown.status.success());
+    assert!(text(&unknown).contains("NOPE"), "{}", text(&unknown));
+
+    // The platform is gone: the run fails, says why, and the exit code says so.
+    drop(sim);
+    std::thread::sleep(std::time::Duration::from_millis(200));
+    let gone = jxc(&db, &["sync", "--shop", "TB01"]);
+    let t = text(&gone);
+    assert_eq!(gone.status.code(), Some(1), "{t}");
+    assert!(t.contains("error") && t.contains("网络错误"), "{t}");
+    assert!(!t.contains("panicked"), "{t}");
+}
