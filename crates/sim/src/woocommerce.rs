@@ -293,7 +293,7 @@ pub fn order_json(o: &SimOrder) -> Value {
     let address = |email: bool| {
         let mut a = json!({"first_name": first_name, "last_name": last_name, "company": "",
             "address_1": format!("{}{}", r.district, r.detail), "address_2": "",
-            "city": r.city, "state": r.province, "postcode": r.zip, "country": "CN", "phone": r.mobile});
+            "city": r.city, "state": state_code(&r.province), "postcode": r.zip, "country": "CN", "phone": r.mobile});
         if email {
             a["email"] = json!(format!("{}@example.com", o.buyer));
         }
@@ -338,6 +338,29 @@ pub fn order_json(o: &SimOrder) -> Value {
 }
 
 /// A Chinese name as `(surname, given name)`.
+/// The state code a WooCommerce store sends for a Chinese province (its `i18n/states.php`:
+/// `CN10` 上海, `CN12` 浙江 …), for the provinces the simulated shops ship to; other
+/// names go as they are.
+fn state_code(province: &str) -> String {
+    const CODES: [(&str, &str); 10] = [
+        ("北京市", "CN2"),
+        ("上海市", "CN10"),
+        ("江苏省", "CN11"),
+        ("浙江省", "CN12"),
+        ("福建省", "CN14"),
+        ("山东省", "CN16"),
+        ("湖北省", "CN18"),
+        ("广东省", "CN20"),
+        ("四川省", "CN24"),
+        ("陕西省", "CN26"),
+    ];
+    CODES
+        .iter()
+        .find(|(name, _)| *name == province)
+        .map_or(province, |(_, code)| code)
+        .to_string()
+}
+
 fn split_name(name: &str) -> (String, String) {
     let mut chars = name.chars();
     let last: String = chars.next().map(String::from).unwrap_or_default();

@@ -122,6 +122,8 @@ struct Address {
     #[serde(default)]
     state: Option<String>,
     #[serde(default)]
+    country: Option<String>,
+    #[serde(default)]
     postcode: Option<String>,
     #[serde(default)]
     email: Option<String>,
@@ -261,7 +263,7 @@ impl Order {
             name: name_of(a),
             mobile,
             phone,
-            province: text(&a.state),
+            province: province(text(&a.state), text(&a.country)),
             city: text(&a.city),
             detail: format!("{} {}", text(&a.address_1), text(&a.address_2))
                 .trim()
@@ -270,6 +272,34 @@ impl Order {
             ..Receiver::default()
         }
         .with_district_from_detail()
+    }
+}
+
+/// WooCommerce's state codes for China (`CN1` … `CN32`, from its `i18n/states.php`) as
+/// GB/T 2260 province codes. Hong Kong and Taiwan have none there.
+const CN_STATES: [u32; 32] = [
+    530000, 110000, 120000, 130000, 140000, 150000, 210000,
+    220000, // CN1 云南 … CN8 吉林
+    230000, 310000, 320000, 330000, 340000, 350000, 360000,
+    370000, // CN9 黑龙江 … CN16 山东
+    410000, 420000, 430000, 440000, 450000, 460000, 500000,
+    510000, // CN17 河南 … CN24 四川
+    520000, 610000, 620000, 630000, 640000, 820000, 540000,
+    650000, // CN25 贵州 … CN32 新疆
+];
+
+/// The province of a Chinese address: WooCommerce stores send a state code (`CN12`),
+/// which becomes its name (`浙江省`); anything else is kept as sent.
+fn province(state: String, country: String) -> String {
+    let code = state
+        .strip_prefix("CN")
+        .filter(|_| country.is_empty() || country == "CN")
+        .and_then(|n| n.parse::<usize>().ok())
+        .and_then(|n| CN_STATES.get(n.checked_sub(1)?))
+        .and_then(|c| jxc_core::orders::address::by_code(*c));
+    match code {
+        Some(d) => d.name.to_string(),
+        None => state,
     }
 }
 
@@ -336,5 +366,24 @@ fn split_phone(raw: &str) -> (String, String) {
     match phone::landline(raw) {
         phone::Landline::Valid(_) => (String::new(), raw.to_string()),
         _ => (raw.to_string(), String::new()),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn woocommerce_state_codes_become_province_names() {
+        let p = |s: &str, c: &str| province(s.into(), c.into());
+        assert_eq!(p("CN12", "CN"), "浙江省");
+        assert_eq!(p("CN2", ""), "北京市");
+        assert_eq!(p("CN1", "CN"), "云南省");
+        assert_eq!(p("CN32", "CN"), "新疆维吾尔自治区");
+        // Unknown codes, another country's state, names: as sent.
+        assert_eq!(p("CN33", "CN"), "CN33");
+        assert_eq!(p("CN0", "CN"), "CN0");
+        assert_eq!(p("CA", "US"), "CA");
+        assert_eq!(p("浙江省", "CN"), "浙江省");
     }
 }
