@@ -12,10 +12,12 @@
 //!   ledger/balance check.
 //! - [`paging`]: keyset page requests shared by every list.
 //! - [`orders`]: pricing and proration, addresses, phone numbers.
+//! - [`fulfillment`]: 分仓 routing and shipment documents (barcodes).
 //! - [`users`] and [`permissions`]: roles, and the one table of what each role may do.
 
 pub mod catalog;
 pub mod error;
+pub mod fulfillment;
 pub mod ids;
 pub mod inventory;
 pub mod money;

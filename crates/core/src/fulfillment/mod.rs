@@ -1,0 +1,8 @@
+//! 发货: what happens to an order after review — routing to a warehouse, and the
+//! documents that go with a shipment.
+//!
+//! - [`routing`]: 分仓 — which warehouse ships which lines, and why.
+//! - [`barcode`]: Code128 barcodes for labels and pick lists.
+
+pub mod barcode;
+pub mod routing;
