@@ -218,6 +218,36 @@ fn twelve_warehouses_each_with_one_sku_split_by_a_bounded_search_that_still_cove
     assert_eq!(d.shipments.len(), 6, "W11 (SKUs 0..5 and 11) and W6..W10");
 }
 
+#[test]
+fn turning_on_the_capacity_strategy_moves_orders_off_the_full_warehouse_in_a_replayed_day() {
+    use jxc_core::fulfillment::what_if::{Setup, what_if};
+    let mut a = wh(1, "浙江省", 1);
+    a.daily_capacity = 60;
+    let mut b = wh(2, "浙江省", 2);
+    b.daily_capacity = 60;
+    let st = stock(&[(1, 1, 1_000), (2, 1, 1_000)]);
+    let orders: Vec<OrderFacts> = (0..100).map(|_| order("浙江省", &[(1, 1)])).collect();
+    let before = Setup {
+        rules: vec![],
+        strategies: vec![S::WholeOrder, S::Priority],
+        allow_split: true,
+    };
+    let after = Setup {
+        strategies: vec![S::WholeOrder, S::Capacity, S::Priority],
+        ..before.clone()
+    };
+    let r = what_if(&orders, &[a, b], &st, &before, &after);
+    assert_eq!(r.orders, 100);
+    assert_eq!(r.before.load, BTreeMap::from([(WarehouseId(1), 100)]));
+    // With capacity first, the two warehouses take turns by what is left today.
+    assert_eq!(
+        r.after.load,
+        BTreeMap::from([(WarehouseId(1), 50), (WarehouseId(2), 50)])
+    );
+    assert_eq!(r.moved, 50);
+    assert_eq!((r.before.split, r.after.short), (0, 0));
+}
+
 // ---- properties ----
 
 const PROVINCES: [&str; 6] = ["浙江省", "上海市", "广东省", "四川省", "北京市", "陕西省"];

@@ -2,7 +2,9 @@
 //! documents that go with a shipment.
 //!
 //! - [`routing`]: 分仓 — which warehouse ships which lines, and why.
+//! - [`what_if`]: 分仓模拟 — replay orders under a changed setup.
 //! - [`barcode`]: Code128 barcodes for labels and pick lists.
 
 pub mod barcode;
 pub mod routing;
+pub mod what_if;
