@@ -3,10 +3,12 @@
 //!
 //! - [`routing`]: 分仓 — which warehouse ships which lines, and why.
 //! - [`what_if`]: 分仓模拟 — replay orders under a changed setup.
+//! - [`waves`]: 波次 — which shipments are picked together, and their 播种 slots.
 //! - [`picking`]: 拣货路径 — the serpentine walk over a pick list's locations.
 //! - [`barcode`]: Code128 barcodes for labels and pick lists.
 
 pub mod barcode;
 pub mod picking;
 pub mod routing;
+pub mod waves;
 pub mod what_if;
