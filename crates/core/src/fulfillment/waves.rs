@@ -67,6 +67,9 @@ pub struct Wave {
     pub slots: Vec<(i64, usize)>,
 }
 
+/// What a wave may mix: its carrier (when cut by carrier), its 爆款单 SKU.
+type Group<'a> = (Option<&'a str>, Option<SkuId>);
+
 /// The waves, and the shipments that wait for the next round (paid after the cut-off).
 pub fn plan_waves(waiting: &[Waiting], rules: &WaveRules) -> (Vec<Wave>, Vec<i64>) {
     let max = rules.max_shipments.max(1);
@@ -76,8 +79,8 @@ pub fn plan_waves(waiting: &[Waiting], rules: &WaveRules) -> (Vec<Wave>, Vec<i64
         .into_iter()
         .partition(|w| rules.cutoff_ms.is_none_or(|c| w.paid_at_ms < c));
     // Groups keep the order in which their first shipment was paid.
-    let mut groups: BTreeMap<(Option<&str>, Option<SkuId>), Vec<&Waiting>> = BTreeMap::new();
-    let mut first_paid: BTreeMap<(Option<&str>, Option<SkuId>), (i64, i64)> = BTreeMap::new();
+    let mut groups: BTreeMap<Group, Vec<&Waiting>> = BTreeMap::new();
+    let mut first_paid: BTreeMap<Group, (i64, i64)> = BTreeMap::new();
     for w in now {
         let carrier = rules.by_carrier.then_some(w.carrier.as_str());
         let single = if rules.single_units_apart {
