@@ -9,6 +9,7 @@
 //! | Douyin | `app_key`, `app_secret`, `access_token` (push: `app_key`, `app_secret`) |
 //! | Shopify | `shop_domain` or `base_url`, `access_token`, `webhook_secret` |
 //! | WooCommerce | `base_url`, `consumer_key`, `consumer_secret`, `webhook_secret` |
+//! | Kuaidi100 (tracking) | `customer`, `key`; subscriptions also a `salt` per callback |
 //!
 //! Every platform also takes an optional `base_url` that replaces the platform's endpoint
 //! (a simulator, a proxy).

@@ -25,6 +25,7 @@ mod wire;
 // The platforms (one file each; see each module's header for its API and quirks).
 pub mod douyin;
 pub mod jd;
+pub mod kuaidi100;
 pub mod pdd;
 pub mod shopify;
 pub mod taobao;

@@ -17,6 +17,7 @@ pub mod world;
 // The platforms (one file each: its routes, signature check and JSON rendering).
 pub mod douyin;
 pub mod jd;
+pub mod kuaidi100;
 pub mod pdd;
 pub mod shopify;
 pub mod taobao;
