@@ -20,9 +20,11 @@ pub mod http;
 pub mod money;
 pub mod sign;
 pub mod status;
+pub mod waybill;
 mod wire;
 
 // The platforms (one file each; see each module's header for its API and quirks).
+pub mod cainiao;
 pub mod douyin;
 pub mod jd;
 pub mod kuaidi100;

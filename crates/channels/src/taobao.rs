@@ -369,7 +369,7 @@ fn answer<T: DeserializeOwned>(body: &str, key: &str) -> Result<T, ChannelError>
 }
 
 /// TOP's error: 7 = call limit, 24–29 = signature, session or app key refused.
-fn top_error(raw: &str, body: &str) -> ChannelError {
+pub(crate) fn top_error(raw: &str, body: &str) -> ChannelError {
     let e: TopError = match serde_json::from_str(raw) {
         Ok(e) => e,
         Err(err) => {

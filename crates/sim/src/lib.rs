@@ -15,6 +15,7 @@ pub mod rng;
 pub mod world;
 
 // The platforms (one file each: its routes, signature check and JSON rendering).
+pub mod cainiao;
 pub mod douyin;
 pub mod jd;
 pub mod kuaidi100;

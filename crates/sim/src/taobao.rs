@@ -48,7 +48,7 @@ pub fn order_id(tid: &str) -> Option<u64> {
     tid.trim().parse::<u64>().ok()?.checked_sub(TID_BASE)
 }
 
-type Params = HashMap<String, String>;
+pub(crate) type Params = HashMap<String, String>;
 
 async fn rest(State(s): State<SimState>, RawQuery(query): RawQuery, body: Bytes) -> Response {
     s.world.with(|w| w.stats.requests += 1);
@@ -86,13 +86,17 @@ async fn rest(State(s): State<SimState>, RawQuery(query): RawQuery, body: Bytes)
     }
 }
 
-fn get<'a>(p: &'a Params, k: &str) -> &'a str {
+pub(crate) fn get<'a>(p: &'a Params, k: &str) -> &'a str {
     p.get(k).map(String::as_str).unwrap_or("")
 }
 
 /// App key, signature, session, timestamp, version, format — TOP's checks; the refusal
 /// if one fails.
-fn check_request(s: &SimState, list: &[(String, String)], p: &Params) -> Option<Response> {
+pub(crate) fn check_request(
+    s: &SimState,
+    list: &[(String, String)],
+    p: &Params,
+) -> Option<Response> {
     let c = &s.credentials;
     let refuse = |code: i64, msg: &str| {
         s.world.with(|w| w.stats.bad_signatures += 1);
@@ -167,7 +171,7 @@ pub fn expected_sign(method: &str, secret: &str, params: &[(String, String)]) ->
 }
 
 /// `{"error_response":{…}}` as TOP writes it (HTTP 200).
-fn error(code: i64, msg: &str, sub_code: &str, sub_msg: &str) -> Response {
+pub(crate) fn error(code: i64, msg: &str, sub_code: &str, sub_msg: &str) -> Response {
     let mut e = json!({ "code": code, "msg": msg });
     if !sub_code.is_empty() {
         e["sub_code"] = json!(sub_code);
