@@ -8,6 +8,7 @@
 pub mod channels;
 pub mod conformance;
 mod error;
+pub mod fulfillment;
 pub mod model;
 pub mod orders;
 
@@ -29,6 +30,7 @@ use jxc_core::warehouses::{Location, NewLocation, NewWarehouse, Warehouse};
 
 pub use channels::*;
 pub use error::StoreError;
+pub use fulfillment::*;
 pub use model::*;
 pub use orders::*;
 
@@ -423,6 +425,7 @@ pub trait Store:
     + InventoryStore
     + OrderStore
     + ChannelStore
+    + FulfillmentStore
     + UserStore
     + AdminStore
 {
@@ -434,6 +437,7 @@ impl<T> Store for T where
         + InventoryStore
         + OrderStore
         + ChannelStore
+        + FulfillmentStore
         + UserStore
         + AdminStore
 {

@@ -22,9 +22,11 @@ use jxc_core::warehouses::{LocationInput, NewLocation, NewWarehouse, WarehouseIn
 use crate::*;
 
 mod channels;
+mod fulfillment;
 mod orders;
 mod users;
 pub use channels::*;
+pub use fulfillment::*;
 pub use orders::*;
 pub use users::*;
 
@@ -65,6 +67,11 @@ macro_rules! conformance_tests {
             lists_keep_to_the_warehouses_a_user_is_limited_to,
             a_shops_sync_cursor_only_moves_forward_and_runs_are_logged,
             raw_payloads_are_kept_whole_and_webhook_deliveries_dedupe,
+            allocating_an_order_reserves_its_lines_in_one_transaction_and_a_second_allocation_is_refused,
+            an_allocation_that_cannot_be_reserved_saves_nothing,
+            a_short_allocation_is_replaced_by_a_real_one_when_stock_arrives,
+            releasing_an_allocation_frees_its_stock_and_forgets_its_shipments,
+            the_routing_setup_is_kept_and_every_change_is_audited,
         );
     };
     (@each $factory:expr; $($name:ident),* $(,)?) => {$(
