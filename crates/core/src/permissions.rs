@@ -43,6 +43,10 @@ pub enum Action {
     OrdersEdit,
     /// 平台同步: run a sync now, see the sync log and raw payloads.
     ChannelsSync,
+    /// 分仓占用: route approved orders to warehouses and reserve their stock, release.
+    FulfillmentAllocate,
+    /// 分仓设置: the routing rules and strategies.
+    RoutingEdit,
     /// 操作日志 and `jxc check`.
     AuditView,
     /// 用户与角色.
@@ -50,7 +54,7 @@ pub enum Action {
 }
 
 impl Action {
-    pub const ALL: [Action; 16] = [
+    pub const ALL: [Action; 18] = [
         Action::Dashboard,
         Action::CatalogView,
         Action::CatalogEdit,
@@ -65,6 +69,8 @@ impl Action {
         Action::OrdersView,
         Action::OrdersEdit,
         Action::ChannelsSync,
+        Action::FulfillmentAllocate,
+        Action::RoutingEdit,
         Action::AuditView,
         Action::UsersManage,
     ];
@@ -87,6 +93,8 @@ pub fn roles_for(a: Action) -> &'static [Role] {
         Action::OrdersView => &[Admin, Service, Warehouse, Purchasing, Finance, Viewer],
         Action::OrdersEdit => &[Admin, Service],
         Action::ChannelsSync => &[Admin, Service],
+        Action::FulfillmentAllocate => &[Admin, Service, Warehouse],
+        Action::RoutingEdit => &[Admin, Warehouse],
         Action::AuditView => &[Admin, Finance],
         Action::UsersManage => &[Admin],
     }

@@ -16,7 +16,7 @@
 
 use std::collections::{BTreeMap, BTreeSet};
 
-use serde::Serialize;
+use serde::{Deserialize, Serialize};
 
 use crate::catalog::BundleComponent;
 use crate::ids::{SkuId, WarehouseId};
@@ -60,7 +60,9 @@ pub struct OrderFacts {
 }
 
 /// A merchant's routing rule: conditions (all must hold; an empty one holds) → effect.
-#[derive(Debug, Clone, Default)]
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(default)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 pub struct Rule {
     pub name: String,
     pub shops: Vec<String>,
@@ -75,7 +77,9 @@ pub struct Rule {
     pub carrier: Option<String>,
 }
 
-#[derive(Debug, Clone, PartialEq, Eq, Default)]
+#[derive(Debug, Clone, PartialEq, Eq, Default, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case", tag = "kind", content = "warehouses")]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 pub enum Effect {
     /// Only these may ship it.
     Allow(Vec<WarehouseId>),
@@ -107,8 +111,9 @@ impl Rule {
 }
 
 /// The merchant-ordered strategies.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(rename_all = "snake_case")]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 pub enum Strategy {
     /// 整单发货: only warehouses that can ship every line.
     WholeOrder,
@@ -123,14 +128,16 @@ pub enum Strategy {
 }
 
 /// One shipment of a plan.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 pub struct Shipment {
     pub warehouse: WarehouseId,
     pub lines: Vec<(SkuId, i64)>,
 }
 
 /// One step of the explanation: who decided, who stayed, who dropped out and why.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 pub struct Step {
     pub by: String,
     pub kept: Vec<WarehouseId>,
@@ -138,7 +145,8 @@ pub struct Step {
 }
 
 /// Where the order goes.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 pub struct Decision {
     /// Empty when nothing can ship it.
     pub shipments: Vec<Shipment>,
@@ -330,6 +338,124 @@ pub fn route(
         missing,
         carrier,
         why,
+    }
+}
+
+impl Strategy {
+    pub const ALL: [Strategy; 5] = [
+        Strategy::WholeOrder,
+        Strategy::Nearest,
+        Strategy::Priority,
+        Strategy::MostStock,
+        Strategy::Capacity,
+    ];
+
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Strategy::WholeOrder => "whole_order",
+            Strategy::Nearest => "nearest",
+            Strategy::Priority => "priority",
+            Strategy::MostStock => "most_stock",
+            Strategy::Capacity => "capacity",
+        }
+    }
+
+    pub fn parse(s: &str) -> Option<Strategy> {
+        Strategy::ALL.into_iter().find(|x| x.as_str() == s)
+    }
+
+    /// Chinese / English, as the explanation shows it.
+    pub fn label(self) -> &'static str {
+        strategy_name(self)
+    }
+}
+
+/// A merchant's routing setup (分仓设置): rules first, then the strategies in order.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
+pub struct RoutingSetup {
+    pub rules: Vec<Rule>,
+    pub strategies: Vec<Strategy>,
+    pub allow_split: bool,
+}
+
+impl Default for RoutingSetup {
+    /// No rules, every strategy in the usual order, splitting allowed.
+    fn default() -> Self {
+        RoutingSetup {
+            rules: Vec::new(),
+            strategies: Strategy::ALL.to_vec(),
+            allow_split: true,
+        }
+    }
+}
+
+impl RoutingSetup {
+    /// Checks a setup someone entered: every field error at once.
+    pub fn validate(self) -> Result<RoutingSetup, crate::Error> {
+        use crate::FieldError;
+        let mut e = Vec::new();
+        for (i, s) in self.strategies.iter().enumerate() {
+            if self.strategies[..i].contains(s) {
+                e.push(FieldError::new(
+                    format!("strategies[{i}]"),
+                    format!("策略重复 / strategy listed twice: {}", s.as_str()),
+                ));
+            }
+        }
+        for (i, r) in self.rules.iter().enumerate() {
+            let f = |x: &str| format!("rules[{i}].{x}");
+            if r.name.trim().is_empty() || r.name.chars().count() > 50 {
+                e.push(FieldError::new(
+                    f("name"),
+                    "规则名称 1–50 个字 / a name of 1 to 50 characters",
+                ));
+            } else if self.rules[..i]
+                .iter()
+                .any(|x| x.name.trim() == r.name.trim())
+            {
+                e.push(FieldError::new(
+                    f("name"),
+                    "规则名称重复 / two rules have this name",
+                ));
+            }
+            match &r.effect {
+                Effect::Allow(w) | Effect::Prefer(w) | Effect::Forbid(w) if w.is_empty() => {
+                    e.push(FieldError::new(
+                        f("effect"),
+                        "请选择仓库 / choose the warehouses",
+                    ));
+                }
+                Effect::None if r.carrier.as_deref().is_none_or(|c| c.trim().is_empty()) => {
+                    e.push(FieldError::new(
+                        f("effect"),
+                        "规则要么限定仓库，要么指定快递 / a rule names warehouses or a carrier",
+                    ));
+                }
+                _ => {}
+            }
+            for (lo, hi, name) in [
+                (r.min_amount, r.max_amount, "max_amount"),
+                (r.min_weight_g, r.max_weight_g, "max_weight_g"),
+            ] {
+                if let (Some(l), Some(h)) = (lo, hi)
+                    && l > h
+                {
+                    e.push(FieldError::new(
+                        f(name),
+                        "上限小于下限 / the maximum is below the minimum",
+                    ));
+                }
+                if lo.is_some_and(|v| v < 0) || hi.is_some_and(|v| v < 0) {
+                    e.push(FieldError::new(f(name), "不能为负 / cannot be negative"));
+                }
+            }
+        }
+        if e.is_empty() {
+            Ok(self)
+        } else {
+            Err(crate::Error::Invalid(e))
+        }
     }
 }
 
