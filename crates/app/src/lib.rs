@@ -11,6 +11,7 @@ pub mod dashboard;
 pub mod demo;
 mod error;
 pub mod exports;
+pub mod fulfillment;
 pub mod imports;
 pub mod inventory;
 pub mod orders;

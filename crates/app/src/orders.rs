@@ -432,11 +432,13 @@ impl App {
         Self::bulk_ids(ids)?;
         let note = jxc_core::text::required("note", note, 200)?;
         let (ok, mut out) = self.visible(user, ids).await?;
-        out.extend(
-            self.store
-                .hold_orders(&ok, HoldReason::Manual, &note, actor)
-                .await?,
-        );
+        let done = self
+            .store
+            .hold_orders(&ok, HoldReason::Manual, &note, actor)
+            .await?;
+        self.release_allocations_of(&succeeded(&done), actor)
+            .await?;
+        out.extend(done);
         Ok(out)
     }
 
@@ -538,7 +540,10 @@ impl App {
         Self::bulk_ids(ids)?;
         let note = jxc_core::text::required("note", note, 200)?;
         let (ok, mut out) = self.visible(user, ids).await?;
-        out.extend(self.store.cancel_orders(&ok, &note, actor).await?);
+        let done = self.store.cancel_orders(&ok, &note, actor).await?;
+        self.release_allocations_of(&succeeded(&done), actor)
+            .await?;
+        out.extend(done);
         Ok(out)
     }
 
@@ -587,4 +592,13 @@ impl App {
             .update_receiver(id, &clean, &holds, actor)
             .await?)
     }
+}
+
+/// The orders a bulk action changed.
+fn succeeded(outcomes: &[BulkOutcome]) -> Vec<OrderId> {
+    outcomes
+        .iter()
+        .filter(|o| o.ok)
+        .map(|o| o.order_id)
+        .collect()
 }

@@ -73,6 +73,15 @@ enum Command {
         #[arg(long)]
         log: bool,
     },
+    /// 分仓: route the approved orders without holds to warehouses and reserve their stock
+    /// (缺货 orders are tried again). Acts as `--user` (default admin).
+    Allocate {
+        #[arg(long, default_value = "admin")]
+        user: String,
+        /// At most this many orders.
+        #[arg(long, default_value_t = 1000)]
+        limit: usize,
+    },
     /// Benchmarks.
     Bench {
         #[command(subcommand)]
@@ -287,6 +296,7 @@ async fn run(cli: Cli) -> Result<ExitCode> {
         }
         Command::User { what } => return user(&cli.db, what).await,
         Command::Sync { shop, log } => return sync(&cli.db, shop, log).await,
+        Command::Allocate { user, limit } => return allocate(&cli.db, &user, limit).await,
         Command::Bench {
             what:
                 BenchKind::Ledger {
@@ -482,6 +492,43 @@ async fn sync(db: &str, shop: Option<String>, log: bool) -> Result<ExitCode> {
         failed |= o.status == "error";
     }
     Ok(if failed {
+        ExitCode::FAILURE
+    } else {
+        ExitCode::SUCCESS
+    })
+}
+
+/// `jxc allocate`: one line per order, then the totals; exit 1 if any order is short.
+async fn allocate(db: &str, username: &str, limit: usize) -> Result<ExitCode> {
+    let app = open(db).await?;
+    let user = app.user_by_name(username).await?;
+    let actor = Actor(user.fields.username.clone());
+    let out = app.allocate_ready(&user, limit, &actor).await?;
+    for o in &out {
+        let whs: Vec<String> = o
+            .decision
+            .iter()
+            .flat_map(|d| d.shipments.iter().map(|s| s.warehouse.to_string()))
+            .collect();
+        println!(
+            "#{}\t{}\t{}\t{}",
+            o.order_id,
+            o.status,
+            whs.join(","),
+            o.message
+        );
+    }
+    let n = |st: &str| out.iter().filter(|o| o.status == st).count();
+    println!(
+        "已分配 {} · 缺货 {} · 跳过 {} / allocated {}, short {}, skipped {}",
+        n("allocated"),
+        n("short"),
+        n("skipped"),
+        n("allocated"),
+        n("short"),
+        n("skipped")
+    );
+    Ok(if n("short") > 0 {
         ExitCode::FAILURE
     } else {
         ExitCode::SUCCESS

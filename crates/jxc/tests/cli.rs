@@ -433,3 +433,65 @@ fn jxc_sync_pulls_a_shop_once_logs_each_run_and_fails_plainly_when_the_platform_
     assert!(t.contains("error") && t.contains("网络错误"), "{t}");
     assert!(!t.contains("panicked"), "{t}");
 }
+
+#[test]
+fn jxc_allocate_routes_the_approved_demo_orders_once_and_the_books_still_check() {
+    let dir = tempfile::tempdir().unwrap();
+    let db = db(&dir);
+    assert!(jxc(&db, &["demo"]).status.success());
+    let mut add = Command::new(env!("CARGO_BIN_EXE_jxc"))
+        .args([
+            "--db",
+            &db,
+            "user",
+            "add",
+            "cang",
+            "--role",
+            "仓库",
+            "--password-stdin",
+        ])
+        .stdin(Stdio::piped())
+        .stdout(Stdio::null())
+        .spawn()
+        .unwrap();
+    {
+        use std::io::Write;
+        writeln!(add.stdin.take().unwrap(), "pw-12345678").unwrap();
+    }
+    assert!(add.wait().unwrap().success());
+    // Approve the demo's orders that have no blocking hold.
+    let rt = tokio::runtime::Runtime::new().unwrap();
+    rt.block_on(async {
+        let app = jxc_app::App::open(&db).await.unwrap();
+        let admin = app.user_by_name("cang").await.unwrap();
+        let page = app
+            .orders(
+                &jxc_store::OrderFilter::default(),
+                &jxc_core::paging::PageRequest {
+                    limit: 500,
+                    ..Default::default()
+                },
+            )
+            .await
+            .unwrap();
+        let ids: Vec<_> = page.items.iter().map(|o| o.id).collect();
+        app.approve_orders(&admin, &ids, &jxc_store::Actor::system("test"))
+            .await
+            .unwrap();
+    });
+    let first = jxc(&db, &["allocate", "--user", "cang"]);
+    let t = text(&first);
+    let allocated = t
+        .lines()
+        .filter(|l| l.starts_with('#') && l.contains("\tallocated\t"))
+        .count();
+    assert!(allocated > 10, "{t}");
+    assert!(t.contains(&format!("allocated {allocated},")), "{t}");
+    // Again: the allocated ones are not touched; only 缺货 ones are tried again.
+    let again = text(&jxc(&db, &["allocate", "--user", "cang"]));
+    assert!(again.contains("allocated 0,"), "{again}");
+    assert!(jxc(&db, &["check"]).status.success());
+    let nobody = jxc(&db, &["allocate", "--user", "nobody"]);
+    assert!(!nobody.status.success());
+    assert!(text(&nobody).contains("nobody"), "{}", text(&nobody));
+}

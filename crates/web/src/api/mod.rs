@@ -3,6 +3,7 @@
 pub(crate) mod admin;
 pub(crate) mod catalog;
 mod channels;
+mod fulfillment;
 pub(crate) mod inventory;
 mod orders;
 mod partners;
@@ -91,6 +92,7 @@ pub fn routes() -> Routes {
         .merge(inventory::routes())
         .merge(orders::routes())
         .merge(channels::routes())
+        .merge(fulfillment::routes())
         .merge(users::routes())
         .merge(admin::routes())
 }
@@ -119,6 +121,7 @@ impl Modify for BearerToken {
         (path = "/api/v1", api = inventory::Doc),
         (path = "/api/v1", api = orders::Doc),
         (path = "/api/v1", api = channels::Doc),
+        (path = "/api/v1", api = fulfillment::Doc),
         (path = "/api/v1", api = users::Doc),
         (path = "/api/v1", api = admin::Doc),
     ),
@@ -129,6 +132,7 @@ impl Modify for BearerToken {
         (name = "inventory", description = "库存: documents, ledger, balances, reservations"),
         (name = "orders", description = "订单: the queue, holds (异常), approval, address edits, order file import"),
         (name = "channels", description = "平台同步: per-shop sync settings, sync now, the sync log, unreadable payloads. Platforms push to the public `POST /hooks/{shop_id}` (signed by the platform, no token)"),
+        (name = "fulfillment", description = "分仓: the routing setup (rules, strategies), allocating approved orders to warehouses with their stock reserved, 缺货"),
         (name = "users", description = "用户与角色, 我的账号: users, passwords, API tokens"),
         (name = "admin", description = "check, audit log, counts, import, export"),
     )

@@ -12,6 +12,7 @@ mod catalog;
 pub(crate) mod channels;
 mod dashboard;
 pub(crate) mod forms;
+pub(crate) mod fulfillment;
 mod imports;
 mod inventory;
 pub(crate) mod list;
@@ -49,6 +50,7 @@ pub fn routes() -> Routes {
         .merge(imports::routes())
         .merge(orders::routes())
         .merge(channels::routes())
+        .merge(fulfillment::routes())
         .merge(users::routes())
         .merge(audit::routes())
 }
@@ -152,6 +154,16 @@ const NAV: &[(&str, &[NavItem])] = &[
                 key: "nav.sync_runs",
                 action: Action::OrdersView,
             },
+            NavItem {
+                href: "/fulfillment",
+                key: "nav.fulfillment",
+                action: Action::OrdersView,
+            },
+            NavItem {
+                href: "/fulfillment/routing",
+                key: "nav.routing",
+                action: Action::OrdersView,
+            },
         ],
     ),
     (
@@ -212,6 +224,10 @@ impl Ctx {
     /// Whether the signed-in user may perform `a` (to show or hide buttons).
     pub fn can(&self, a: Action) -> bool {
         allowed(&self.user.fields.roles, a)
+    }
+
+    pub fn can_allocate(&self) -> bool {
+        self.can(Action::FulfillmentAllocate)
     }
 
     pub fn can_edit_catalog(&self) -> bool {

@@ -82,6 +82,8 @@ fn action_key(a: Action) -> &'static str {
         Action::OrdersView => "action.orders_view",
         Action::OrdersEdit => "action.orders_edit",
         Action::ChannelsSync => "action.channels_sync",
+        Action::FulfillmentAllocate => "action.fulfillment_allocate",
+        Action::RoutingEdit => "action.routing_edit",
         Action::AuditView => "action.audit_view",
         Action::UsersManage => "action.users_manage",
     }

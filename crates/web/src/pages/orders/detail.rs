@@ -115,6 +115,8 @@ struct DetailPage {
     /// Which form the errors belong to: `approve`, `hold`, `cancel` or `release:<reason>`.
     failed: String,
     note: String,
+    /// 分仓: where it ships from and why (`None`: not allocated).
+    allocation: Option<crate::pages::fulfillment::AllocationView>,
 }
 
 impl DetailPage {
@@ -312,7 +314,18 @@ async fn show(
     } else {
         StatusCode::UNPROCESSABLE_ENTITY
     };
+    let allocation = match s.app.allocation(&ctx.user, o.id).await {
+        Ok(Some(a)) => {
+            let codes = crate::pages::fulfillment::warehouse_codes(s)
+                .await
+                .map_err(err(&ctx, uri))?;
+            Some(crate::pages::fulfillment::allocation_view(&ctx, &codes, &a))
+        }
+        Ok(None) => None,
+        Err(x) => return Err(err(&ctx, uri)(x)),
+    };
     let page = DetailPage {
+        allocation,
         id,
         h,
         r: r.clone(),

@@ -1,0 +1,413 @@
+//! 分仓占用: approved orders are routed to a warehouse by the merchant's setup
+//! (`core::fulfillment::routing`) and their stock is reserved there, in one transaction
+//! with the allocation record; an order that cannot be fully reserved waits as 缺货 with
+//! what is missing. Holding or cancelling an order releases its allocation.
+
+use std::collections::BTreeMap;
+
+use jxc_core::fulfillment::routing::{
+    Candidate, Decision, OrderFacts, RoutingSetup, Stock, explode, route,
+};
+use jxc_core::ids::{OrderId, SkuId, WarehouseId};
+use jxc_core::inventory::ReserveRequest;
+use jxc_core::orders::OrderState;
+use jxc_core::paging::{Page, PageRequest};
+use jxc_core::users::User;
+use jxc_store::{
+    Actor, Allocation, AllocationStatus, ListFilter, NewAllocation, ReservationRequest,
+    StoredOrder, SummaryBy, SummaryFilter,
+};
+use serde::Serialize;
+
+use crate::{App, Error, Result};
+
+/// What allocating one order did.
+#[derive(Debug, Clone, Serialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
+pub struct AllocationOutcome {
+    pub order_id: OrderId,
+    /// `allocated`, `short` (缺货: waits for stock) or `skipped` (not ready: the message
+    /// says why).
+    pub status: String,
+    pub message: String,
+    pub decision: Option<Decision>,
+}
+
+impl AllocationOutcome {
+    fn skipped(order_id: OrderId, message: impl Into<String>) -> Self {
+        AllocationOutcome {
+            order_id,
+            status: "skipped".into(),
+            message: message.into(),
+            decision: None,
+        }
+    }
+}
+
+/// Midnight today in China (UTC+8), in Unix ms: capacity counts from there.
+fn china_day_start(now_ms: i64) -> i64 {
+    let day = 24 * 3_600_000;
+    let shift = 8 * 3_600_000;
+    (now_ms + shift).div_euclid(day) * day - shift
+}
+
+impl App {
+    /// The routing setup (the default when none was saved).
+    pub async fn routing_setup(&self) -> Result<RoutingSetup> {
+        match self.store.get_routing_setup().await? {
+            Some(v) => serde_json::from_value(v)
+                .map_err(|e| Error::Internal(format!("stored routing setup: {e}"))),
+            None => Ok(RoutingSetup::default()),
+        }
+    }
+
+    /// Saves a routing setup after checking it (and that its warehouses exist).
+    pub async fn set_routing_setup(
+        &self,
+        setup: RoutingSetup,
+        actor: &Actor,
+    ) -> Result<RoutingSetup> {
+        let setup = setup.validate()?;
+        for (i, r) in setup.rules.iter().enumerate() {
+            use jxc_core::fulfillment::routing::Effect;
+            if let Effect::Allow(ws) | Effect::Prefer(ws) | Effect::Forbid(ws) = &r.effect {
+                for w in ws {
+                    if self.store.get_warehouse(*w).await?.is_none() {
+                        return Err(Error::invalid(
+                            format!("rules[{i}].effect"),
+                            format!("仓库 {w} 不存在 / no warehouse {w}"),
+                        ));
+                    }
+                }
+            }
+        }
+        let json = serde_json::to_value(&setup)
+            .map_err(|e| Error::Internal(format!("routing setup: {e}")))?;
+        self.store.set_routing_setup(&json, actor).await?;
+        Ok(setup)
+    }
+
+    /// Routes and reserves these orders (approved, not held, every line mapped).
+    pub async fn allocate_orders(
+        &self,
+        user: &User,
+        ids: &[OrderId],
+        actor: &Actor,
+    ) -> Result<Vec<AllocationOutcome>> {
+        if ids.is_empty() || ids.len() > 1000 {
+            return Err(Error::invalid(
+                "ids",
+                "请选择 1 到 1000 个订单 / choose 1 to 1000 orders",
+            ));
+        }
+        let setup = self.routing_setup().await?;
+        let mut out = Vec::with_capacity(ids.len());
+        for id in ids {
+            let order = match self.order(user, *id).await {
+                Ok(o) => o,
+                Err(Error::NotFound { .. }) | Err(Error::Forbidden(_)) => {
+                    out.push(AllocationOutcome::skipped(
+                        *id,
+                        "订单不存在或不在你的店铺范围内 / no such order in your shops",
+                    ));
+                    continue;
+                }
+                Err(e) => return Err(e),
+            };
+            out.push(self.allocate_one(&order, &setup, actor).await?);
+        }
+        Ok(out)
+    }
+
+    /// 分配 every approved order without a blocking hold that is not allocated yet (缺货
+    /// ones are tried again), in order of arrival, at most `limit`.
+    pub async fn allocate_ready(
+        &self,
+        user: &User,
+        limit: usize,
+        actor: &Actor,
+    ) -> Result<Vec<AllocationOutcome>> {
+        let filter = jxc_store::OrderFilter {
+            state: Some(OrderState::Approved),
+            shop_ids: user.fields.shop_ids.clone(),
+            ..Default::default()
+        };
+        let mut ready = Vec::new();
+        let mut page = PageRequest {
+            limit: jxc_core::paging::MAX_LIMIT,
+            ..Default::default()
+        };
+        loop {
+            let p = self.orders(&filter, &page).await?;
+            for o in p
+                .items
+                .iter()
+                .filter(|o| o.holds.iter().all(|h| h.informational()))
+            {
+                match self.store.get_allocation(o.id).await? {
+                    Some(a) if a.status == AllocationStatus::Allocated => {}
+                    _ => ready.push(o.id),
+                }
+            }
+            match p.next {
+                Some(n) if ready.len() < limit => {
+                    page.after = Some(
+                        jxc_core::paging::Cursor::decode(&n)
+                            .map_err(|e| Error::Internal(format!("order cursor: {e}")))?,
+                    )
+                }
+                _ => break,
+            }
+        }
+        ready.truncate(limit);
+        if ready.is_empty() {
+            return Ok(Vec::new());
+        }
+        self.allocate_orders(user, &ready, actor).await
+    }
+
+    async fn allocate_one(
+        &self,
+        order: &StoredOrder,
+        setup: &RoutingSetup,
+        actor: &Actor,
+    ) -> Result<AllocationOutcome> {
+        let id = order.id;
+        if order.state != OrderState::Approved {
+            return Ok(AllocationOutcome::skipped(
+                id,
+                "订单未审核 / the order is not approved",
+            ));
+        }
+        // 缺货 and 可合单 only inform; any other live hold waits for a person.
+        if order.live_holds().any(|h| !h.reason.informational()) {
+            return Ok(AllocationOutcome::skipped(
+                id,
+                "订单有异常未解除 / the order is on hold",
+            ));
+        }
+        if let Some(a) = self.store.get_allocation(id).await?
+            && a.status == AllocationStatus::Allocated
+        {
+            return Ok(AllocationOutcome::skipped(
+                id,
+                "订单已分配 / allocated already",
+            ));
+        }
+        let Some(facts) = self.facts(order).await? else {
+            return Ok(AllocationOutcome::skipped(
+                id,
+                "有商品未匹配 / a line is not mapped to a SKU",
+            ));
+        };
+        let (candidates, stock) = self.candidates_and_stock(&facts).await?;
+        let decision = route(
+            &facts,
+            &candidates,
+            &stock,
+            &setup.rules,
+            &setup.strategies,
+            setup.allow_split,
+        );
+        let complete = !decision.shipments.is_empty() && decision.missing.is_empty();
+        let reservations: Vec<ReservationRequest> = if complete {
+            decision
+                .shipments
+                .iter()
+                .flat_map(|s| {
+                    s.lines.iter().map(|(sku, qty)| ReservationRequest {
+                        request: ReserveRequest {
+                            sku: *sku,
+                            warehouse: s.warehouse,
+                            qty: *qty,
+                            location: None,
+                            lot: None,
+                        },
+                        source_type: "order".into(),
+                        source_ref: order.order.platform_order_id.clone(),
+                    })
+                })
+                .collect()
+        } else {
+            Vec::new()
+        };
+        let json = serde_json::to_value(&decision)
+            .map_err(|e| Error::Internal(format!("decision: {e}")))?;
+        let new = NewAllocation {
+            order_id: id,
+            status: if complete {
+                AllocationStatus::Allocated
+            } else {
+                AllocationStatus::Short
+            },
+            decision: json,
+            warehouses: decision.shipments.iter().map(|s| s.warehouse).collect(),
+            reservations,
+        };
+        match self.store.save_allocation(&new, actor).await {
+            Ok(_) if complete => Ok(AllocationOutcome {
+                order_id: id,
+                status: "allocated".into(),
+                message: format!("{} 个包裹 / shipments", decision.shipments.len()),
+                decision: Some(decision),
+            }),
+            Ok(_) => Ok(AllocationOutcome {
+                order_id: id,
+                status: "short".into(),
+                message: "缺货，到货后重试 / short of stock: retried when stock arrives".into(),
+                decision: Some(decision),
+            }),
+            // Someone reserved the stock between reading and reserving: 缺货 for now.
+            Err(jxc_store::StoreError::Domain(jxc_core::Error::InsufficientStock { .. })) => {
+                let mut short = new.clone();
+                short.status = AllocationStatus::Short;
+                short.reservations.clear();
+                short.warehouses.clear();
+                self.store.save_allocation(&short, actor).await?;
+                Ok(AllocationOutcome {
+                    order_id: id,
+                    status: "short".into(),
+                    message: "库存刚被占用 / the stock was just taken".into(),
+                    decision: Some(decision),
+                })
+            }
+            Err(e) => Err(e.into()),
+        }
+    }
+
+    /// What routing needs to know of an order; `None` when a line is not mapped.
+    async fn facts(&self, o: &StoredOrder) -> Result<Option<OrderFacts>> {
+        let mut lines = Vec::new();
+        let mut bundles = BTreeMap::new();
+        let mut weight = 0;
+        for l in &o.order.lines {
+            let Some(sku_id) = l.sku_id else {
+                return Ok(None);
+            };
+            let sku = self.sku(sku_id).await?;
+            weight += sku.fields.weight_g * l.qty;
+            if !sku.components.is_empty() {
+                bundles.insert(sku_id, sku.components.clone());
+            }
+            lines.push((sku_id, l.qty));
+        }
+        let shop = self.shop(o.order.shop_id).await?;
+        Ok(Some(OrderFacts {
+            shop: shop.fields.code,
+            province: o.order.receiver.province.clone(),
+            city: o.order.receiver.city.clone(),
+            amount: o.order.paid_amount.0,
+            weight_g: weight,
+            has_buyer_message: !o.order.buyer_message.trim().is_empty(),
+            needs: explode(&lines, &bundles),
+        }))
+    }
+
+    /// The warehouses (with today's load) and what each has available of the order's SKUs.
+    async fn candidates_and_stock(&self, facts: &OrderFacts) -> Result<(Vec<Candidate>, Stock)> {
+        let since = china_day_start(self.now_ms());
+        let routed: BTreeMap<WarehouseId, i64> = self
+            .store
+            .shipments_routed_since(since)
+            .await?
+            .into_iter()
+            .collect();
+        let warehouses = self
+            .store
+            .list_warehouses(
+                &ListFilter::default(),
+                &PageRequest {
+                    limit: jxc_core::paging::MAX_LIMIT,
+                    ..Default::default()
+                },
+            )
+            .await?
+            .items;
+        let candidates = warehouses
+            .into_iter()
+            .map(|w| Candidate {
+                id: w.id,
+                code: w.fields.code.clone(),
+                province: w.fields.province.clone(),
+                priority: w.fields.priority,
+                daily_capacity: w.fields.daily_capacity,
+                routed_today: routed.get(&w.id).copied().unwrap_or(0),
+                active: w.fields.active,
+            })
+            .collect();
+        let mut stock = Stock::new();
+        for sku in facts.needs.keys() {
+            let rows = self
+                .store
+                .stock_summary(
+                    &SummaryFilter {
+                        by: SummaryBy::SkuWarehouse,
+                        sku_id: Some(*sku),
+                        ..Default::default()
+                    },
+                    &PageRequest {
+                        limit: 500,
+                        ..Default::default()
+                    },
+                )
+                .await?;
+            for r in rows.items {
+                if let Some(w) = r.warehouse_id {
+                    stock.insert((w, SkuId(sku.0)), r.available);
+                }
+            }
+        }
+        Ok((candidates, stock))
+    }
+
+    /// An order's allocation, if it has one.
+    pub async fn allocation(&self, user: &User, id: OrderId) -> Result<Option<Allocation>> {
+        self.order(user, id).await?;
+        Ok(self.store.get_allocation(id).await?)
+    }
+
+    /// Allocations (分配结果), `allocated` or `short` (缺货).
+    pub async fn allocations(
+        &self,
+        status: Option<AllocationStatus>,
+        page: &PageRequest,
+    ) -> Result<Page<Allocation>> {
+        Ok(self.store.list_allocations(status, page).await?)
+    }
+
+    /// Releases an order's allocation (its reservations and its place in the load).
+    pub async fn release_allocation(
+        &self,
+        user: &User,
+        id: OrderId,
+        actor: &Actor,
+    ) -> Result<Option<Allocation>> {
+        self.order(user, id).await?;
+        Ok(self.store.release_allocation(id, actor).await?)
+    }
+
+    /// After holds and cancels: the allocations of these orders go back.
+    pub(crate) async fn release_allocations_of(
+        &self,
+        ids: &[OrderId],
+        actor: &Actor,
+    ) -> Result<()> {
+        for id in ids {
+            self.store.release_allocation(*id, actor).await?;
+        }
+        Ok(())
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn the_china_day_starts_at_16_00_utc_the_day_before() {
+        // 2026-11-26 01:00 UTC is 09:00 in China: the day began 2026-11-25 16:00 UTC.
+        let t = 1_795_654_800_000; // 2026-11-26T01:00:00Z
+        assert_eq!(china_day_start(t), t - 9 * 3_600_000);
+        assert_eq!(china_day_start(china_day_start(t)), china_day_start(t));
+    }
+}
