@@ -166,6 +166,31 @@ impl App {
         self.allocate_orders(user, &ready, actor).await
     }
 
+    /// Orders waiting as 缺货 are tried again, oldest order first (after stock arrives).
+    pub async fn retry_short_allocations(&self, actor: &Actor) -> Result<Vec<AllocationOutcome>> {
+        let short = self
+            .store
+            .list_allocations(
+                Some(AllocationStatus::Short),
+                &PageRequest {
+                    limit: jxc_core::paging::MAX_LIMIT,
+                    ..Default::default()
+                },
+            )
+            .await?;
+        if short.items.is_empty() {
+            return Ok(Vec::new());
+        }
+        let setup = self.routing_setup().await?;
+        let mut out = Vec::new();
+        for a in short.items {
+            if let Some(order) = self.store.get_order(a.order_id).await? {
+                out.push(self.allocate_one(&order, &setup, actor).await?);
+            }
+        }
+        Ok(out)
+    }
+
     async fn allocate_one(
         &self,
         order: &StoredOrder,

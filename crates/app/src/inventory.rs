@@ -113,8 +113,20 @@ impl App {
     ) -> Result<PostedDocument> {
         let doc = Document::parse(kind, input)?;
         let mut out = self.store.post_documents(&[doc], actor).await?;
-        out.pop()
-            .ok_or_else(|| Error::Internal("posting returned no document".into()))
+        let posted = out
+            .pop()
+            .ok_or_else(|| Error::Internal("posting returned no document".into()))?;
+        if matches!(
+            kind,
+            DocumentKind::Receipt | DocumentKind::Opening | DocumentKind::Adjustment
+        ) {
+            // Stock arrived: orders waiting as 缺货 are tried again. The receipt stands
+            // whatever happens to them.
+            if let Err(e) = self.retry_short_allocations(actor).await {
+                tracing::warn!("retrying 缺货 orders after a receipt failed: {e}");
+            }
+        }
+        Ok(posted)
     }
 
     pub async fn document(&self, id: DocumentId) -> Result<PostedDocument> {
