@@ -301,7 +301,7 @@ impl App {
     }
 
     /// What routing needs to know of an order; `None` when a line is not mapped.
-    async fn facts(&self, o: &StoredOrder) -> Result<Option<OrderFacts>> {
+    pub(crate) async fn facts(&self, o: &StoredOrder) -> Result<Option<OrderFacts>> {
         let mut lines = Vec::new();
         let mut bundles = BTreeMap::new();
         let mut weight = 0;
@@ -329,7 +329,10 @@ impl App {
     }
 
     /// The warehouses (with today's load) and what each has available of the order's SKUs.
-    async fn candidates_and_stock(&self, facts: &OrderFacts) -> Result<(Vec<Candidate>, Stock)> {
+    pub(crate) async fn candidates_and_stock(
+        &self,
+        facts: &OrderFacts,
+    ) -> Result<(Vec<Candidate>, Stock)> {
         let since = china_day_start(self.now_ms());
         let routed: BTreeMap<WarehouseId, i64> = self
             .store

@@ -273,3 +273,100 @@ async fn an_approved_order_is_allocated_from_the_page_shows_why_and_is_released(
     let order = admin.get(&format!("/orders/{}", id.0)).await;
     assert!(order.contains("id=\"no-allocation\""));
 }
+
+#[tokio::test]
+async fn a_simulation_shows_how_many_orders_a_changed_setup_would_move_and_saves_nothing() {
+    let s = TestServer::start().await;
+    let (_, hz) = approved_order(&s).await;
+    let a = Actor::system("test");
+    let gz = s
+        .app
+        .create_warehouse(
+            &WarehouseInput {
+                code: Some("GZ".into()),
+                name: Some("广州仓".into()),
+                province: Some("广东省".into()),
+                ..Default::default()
+            },
+            &a,
+        )
+        .await
+        .unwrap()
+        .id;
+    let tee = s
+        .app
+        .store
+        .get_sku_by_code("TEE")
+        .await
+        .unwrap()
+        .unwrap()
+        .id;
+    s.app
+        .post_document(
+            DocumentKind::Receipt,
+            &DocumentInput {
+                warehouse_id: gz.0,
+                lines: vec![LineInput {
+                    sku_id: tee.0,
+                    qty: 5,
+                    unit_cost: Some(1000),
+                    ..Default::default()
+                }],
+                ..Default::default()
+            },
+            &a,
+        )
+        .await
+        .unwrap();
+    let admin = s.admin().await;
+    let (st, body) = admin
+        .api(
+            Method::POST,
+            "/api/v1/routing/what-if",
+            Some(json!({"days": 3650, "setup": {"rules": [], "strategies": [], "allow_split": true}})),
+        )
+        .await;
+    assert_eq!(st, StatusCode::UNPROCESSABLE_ENTITY, "{body}");
+    assert_eq!(body["field"], "days");
+    let changed = json!({"rules": [{"name": "都走广州", "effect": {"kind": "allow", "warehouses": [gz.0]}}],
+                         "strategies": ["whole_order", "nearest"], "allow_split": true});
+    let (st, body) = admin
+        .api(
+            Method::POST,
+            "/api/v1/routing/what-if",
+            Some(json!({"days": 90, "setup": changed})),
+        )
+        .await;
+    assert_eq!(st, StatusCode::OK, "{body}");
+    assert_eq!(
+        (body["orders"].as_i64(), body["moved"].as_i64()),
+        (Some(1), Some(1)),
+        "{body}"
+    );
+    assert_eq!(body["before"]["load"][hz.to_string()], 1, "{body}");
+    assert_eq!(body["after"]["load"][gz.0.to_string()], 1, "{body}");
+    assert!(
+        s.app.routing_setup().await.unwrap().rules.is_empty(),
+        "nothing saved"
+    );
+
+    // The page: the strategies as filled in, the result under the form.
+    let page = admin
+        .post(
+            "/fulfillment/routing/what-if",
+            &[
+                ("on_priority", "1"),
+                ("order_priority", "1"),
+                ("days", "30"),
+            ],
+        )
+        .await;
+    assert_eq!(page.status, StatusCode::OK, "{}", page.body);
+    assert!(page.contains("id=\"what-if-result\""), "{}", page.body);
+    assert!(page.contains("<b id=\"w-orders\">1</b>"), "{}", page.body);
+    let page = admin
+        .post("/fulfillment/routing/what-if", &[("days", "many")])
+        .await;
+    assert_eq!(page.status, StatusCode::UNPROCESSABLE_ENTITY);
+    assert!(page.contains("data-field=\"days\""), "{}", page.body);
+}

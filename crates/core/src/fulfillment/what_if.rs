@@ -4,8 +4,9 @@
 //!
 //! Orders are replayed in the order given (oldest first); each routed shipment counts
 //! against its warehouse's daily capacity for the orders after it, so a capacity strategy
-//! spreads the load in the replay as it would on the day. Stock is taken as it stands:
-//! the replay asks "where would these orders go now", not "what was in stock then".
+//! spreads the load in the replay as it would on the day. Stock is taken as it stands and
+//! each order sees all of it (orders do not use up each other's stock in the replay): the
+//! replay asks "where would these orders go now", not "what was in stock then".
 
 use std::collections::BTreeMap;
 
@@ -24,6 +25,7 @@ pub struct Setup {
 
 /// How a setup routed the replayed orders.
 #[derive(Debug, Clone, Default, PartialEq, Eq, Serialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 pub struct Outcome {
     /// Shipments per warehouse.
     pub load: BTreeMap<WarehouseId, i64>,
@@ -35,6 +37,7 @@ pub struct Outcome {
 
 /// The comparison.
 #[derive(Debug, Clone, Default, PartialEq, Eq, Serialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 pub struct WhatIf {
     pub orders: i64,
     /// Orders whose set of shipping warehouses differs.

@@ -35,6 +35,7 @@ pub fn routes() -> Routes {
         )
         .get("/fulfillment/routing", OrdersView, routing_page)
         .post("/fulfillment/routing", RoutingEdit, save_strategies)
+        .post("/fulfillment/routing/what-if", OrdersView, what_if)
         .post("/fulfillment/routing/rules", RoutingEdit, add_rule)
         .post(
             "/fulfillment/routing/rules/{n}/delete",
@@ -304,6 +305,18 @@ struct RoutingPage {
     errors: FormErrors,
     sent: Sent,
     saved: bool,
+    what_if: Option<WhatIfView>,
+}
+
+/// 分仓模拟 as the page shows it.
+struct WhatIfView {
+    days: i64,
+    orders: i64,
+    moved: i64,
+    split: (i64, i64),
+    short: (i64, i64),
+    /// (warehouse, before, after)
+    load: Vec<(String, i64, i64)>,
 }
 
 fn yuan(f: Option<i64>) -> String {
@@ -395,6 +408,7 @@ async fn routing_view(
         errors,
         sent,
         saved,
+        what_if: None,
         ctx,
     })
 }
@@ -438,7 +452,27 @@ async fn save_setup(
     }
 }
 
-/// The strategies (`order_<code>` = position, `on_<code>` = used) and `allow_split`.
+/// The saved setup with the posted strategies (`order_<code>` = position, `on_<code>` =
+/// used) and `allow_split`.
+async fn posted_strategies(s: &AppState, sent: &Sent) -> Result<RoutingSetup, jxc_app::Error> {
+    let mut setup = s.app.routing_setup().await?;
+    let mut order = Vec::new();
+    for st in Strategy::ALL {
+        if !sent.checked(&format!("on_{}", st.as_str())) {
+            continue;
+        }
+        let field = format!("order_{}", st.as_str());
+        let pos: i64 = sent.val(&field).trim().parse().map_err(|_| {
+            jxc_app::Error::invalid(field, "顺序应为数字 / the position is a number")
+        })?;
+        order.push((pos, st));
+    }
+    order.sort_by_key(|(p, st)| (*p, st.as_str()));
+    setup.strategies = order.into_iter().map(|(_, st)| st).collect();
+    setup.allow_split = sent.checked("allow_split");
+    Ok(setup)
+}
+
 async fn save_strategies(
     State(s): State<AppState>,
     ctx: Ctx,
@@ -446,29 +480,74 @@ async fn save_strategies(
     Form(sent): Form<HashMap<String, String>>,
 ) -> Result<Response, PageError> {
     let sent = Sent(sent);
-    let setup = async {
-        let mut setup = s.app.routing_setup().await?;
-        let mut order = Vec::new();
-        for st in Strategy::ALL {
-            if !sent.checked(&format!("on_{}", st.as_str())) {
-                continue;
-            }
-            let pos = sent.val(&format!("order_{}", st.as_str()));
-            let pos: i64 = pos.trim().parse().map_err(|_| {
-                jxc_app::Error::invalid(
-                    format!("order_{}", st.as_str()),
-                    "顺序应为数字 / the position is a number",
-                )
-            })?;
-            order.push((pos, st));
-        }
-        order.sort_by_key(|(p, st)| (*p, st.as_str()));
-        setup.strategies = order.into_iter().map(|(_, st)| st).collect();
-        setup.allow_split = sent.checked("allow_split");
-        Ok(setup)
+    let setup = posted_strategies(&s, &sent).await;
+    save_setup(&s, ctx, &uri, setup, sent).await
+}
+
+/// 分仓模拟 of the posted strategies against the saved setup (nothing is saved).
+async fn what_if(
+    State(s): State<AppState>,
+    ctx: Ctx,
+    uri: Uri,
+    Form(sent): Form<HashMap<String, String>>,
+) -> Result<Response, PageError> {
+    let e = err(&ctx, &uri);
+    let sent = Sent(sent);
+    let run = async {
+        let days: i64 = sent
+            .val("days")
+            .trim()
+            .parse()
+            .map_err(|_| jxc_app::Error::invalid("days", "天数应为 1–90 / days is 1 to 90"))?;
+        let changed = posted_strategies(&s, &sent).await?;
+        let r = s.app.routing_what_if(&ctx.user, changed, days).await?;
+        Ok::<_, jxc_app::Error>((days, r))
     }
     .await;
-    save_setup(&s, ctx, &uri, setup, sent).await
+    let codes = warehouse_codes(&s).await.map_err(&e)?;
+    match run {
+        Ok((days, r)) => {
+            let mut ids: Vec<WarehouseId> = r
+                .before
+                .load
+                .keys()
+                .chain(r.after.load.keys())
+                .copied()
+                .collect();
+            ids.sort();
+            ids.dedup();
+            let view = WhatIfView {
+                days,
+                orders: r.orders,
+                moved: r.moved,
+                split: (r.before.split, r.after.split),
+                short: (r.before.short, r.after.short),
+                load: ids
+                    .iter()
+                    .map(|w| {
+                        (
+                            codes.get(&w.0).cloned().unwrap_or_else(|| w.to_string()),
+                            r.before.load.get(w).copied().unwrap_or(0),
+                            r.after.load.get(w).copied().unwrap_or(0),
+                        )
+                    })
+                    .collect(),
+            };
+            let mut page = routing_view(&s, ctx, FormErrors::default(), sent, false)
+                .await
+                .map_err(&e)?;
+            page.what_if = Some(view);
+            Ok(render(&page))
+        }
+        Err(x) => {
+            let errors = FormErrors::from_app(x).map_err(&e)?;
+            let status = super::forms::form_status(&errors);
+            let page = routing_view(&s, ctx, errors, sent, false)
+                .await
+                .map_err(&e)?;
+            Ok((status, render(&page)).into_response())
+        }
+    }
 }
 
 /// Text of a list field: split on commas (either width) and blanks.
