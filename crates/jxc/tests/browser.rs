@@ -336,6 +336,7 @@ async fn a_merchant_works_through_the_pages_in_a_real_browser() {
         ("account", "/account"),
         ("order-new", "/orders/new"),
         ("order-rules", "/orders/rules"),
+        ("routing", "/fulfillment/routing"),
     ] {
         c.goto(&format!("{base}{path}")).await.unwrap();
         snap(&c, name).await;
@@ -450,6 +451,20 @@ async fn a_merchant_works_through_the_pages_in_a_real_browser() {
         .unwrap();
     let page = text(&c).await;
     assert!(page.contains("已审核"), "{page}");
+    let approved = c.current_url().await.unwrap().path().to_string();
+
+    // 分仓: allocate the approved orders from the page; the order page says where and why.
+    c.goto(&format!("{base}/fulfillment")).await.unwrap();
+    click(&c, "#allocate").await;
+    c.wait()
+        .for_element(Locator::Css("#allocate-notice"))
+        .await
+        .unwrap();
+    snap(&c, "allocations").await;
+    c.goto(&format!("{base}{approved}")).await.unwrap();
+    let page = text(&c).await;
+    assert!(page.contains("分仓依据") || page.contains("缺货"), "{page}");
+    snap(&c, "order-allocated").await;
 
     // The same buyer ordered twice: merge the two orders from the list (合单).
     c.goto(&format!("{base}/orders?q=WEB-")).await.unwrap();

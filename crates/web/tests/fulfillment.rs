@@ -224,6 +224,7 @@ async fn an_approved_order_is_allocated_from_the_page_shows_why_and_is_released(
     let page = admin.get(&to).await;
     assert!(page.contains("id=\"allocate-notice\"") && page.contains("已分配"));
     assert!(page.contains(&format!("href=\"/orders/{}\"", id.0)));
+    assert!(page.contains("HZ 杭州仓：TEE × 2"), "{}", page.body);
     let (st, body) = admin
         .api(
             Method::GET,

@@ -63,6 +63,52 @@ pub(crate) async fn warehouse_codes(s: &AppState) -> Result<HashMap<i64, String>
         .collect())
 }
 
+/// Warehouse and SKU names for showing decisions.
+pub(crate) struct Names {
+    pub warehouses: HashMap<i64, String>,
+    pub skus: HashMap<i64, String>,
+}
+
+impl Names {
+    /// The warehouses, and the SKUs these allocations mention.
+    pub(crate) async fn of(
+        s: &AppState,
+        allocations: &[&Allocation],
+    ) -> Result<Names, jxc_app::Error> {
+        let ids = mentioned_skus(allocations);
+        let mut skus = HashMap::new();
+        for id in ids {
+            let sku = s.app.sku(id).await?;
+            skus.insert(id.0, sku.fields.code.clone());
+        }
+        Ok(Names {
+            warehouses: warehouse_codes(s).await?,
+            skus,
+        })
+    }
+
+    fn sku(&self, id: &jxc_core::ids::SkuId) -> String {
+        self.skus
+            .get(&id.0)
+            .cloned()
+            .unwrap_or_else(|| format!("SKU {id}"))
+    }
+}
+
+/// The SKUs the decisions of `allocations` ship or miss, each once.
+fn mentioned_skus(allocations: &[&Allocation]) -> Vec<jxc_core::ids::SkuId> {
+    let mut ids = std::collections::BTreeSet::new();
+    for a in allocations {
+        if let Ok(d) = serde_json::from_value::<Decision>(a.decision.clone()) {
+            for sh in &d.shipments {
+                ids.extend(sh.lines.iter().map(|l| l.0));
+            }
+            ids.extend(d.missing.iter().map(|m| m.0));
+        }
+    }
+    ids.into_iter().collect()
+}
+
 /// An allocation as the pages show it.
 pub(crate) struct AllocationView {
     pub order_id: i64,
@@ -77,11 +123,8 @@ pub(crate) struct AllocationView {
     pub by: String,
 }
 
-pub(crate) fn allocation_view(
-    ctx: &Ctx,
-    codes: &HashMap<i64, String>,
-    a: &Allocation,
-) -> AllocationView {
+pub(crate) fn allocation_view(ctx: &Ctx, names: &Names, a: &Allocation) -> AllocationView {
+    let codes = &names.warehouses;
     let d: Option<Decision> = serde_json::from_value(a.decision.clone()).ok();
     let wh = |w: &WarehouseId| codes.get(&w.0).cloned().unwrap_or_else(|| w.to_string());
     let (shipments, missing, carrier, why) = match &d {
@@ -92,14 +135,14 @@ pub(crate) fn allocation_view(
                     let lines: Vec<String> = s
                         .lines
                         .iter()
-                        .map(|(k, q)| format!("SKU {k} × {q}"))
+                        .map(|(k, q)| format!("{} × {q}", names.sku(k)))
                         .collect();
                     format!("{}：{}", wh(&s.warehouse), lines.join("，"))
                 })
                 .collect(),
             d.missing
                 .iter()
-                .map(|(k, q)| format!("SKU {k} × {q}"))
+                .map(|(k, q)| format!("{} × {q}", names.sku(k)))
                 .collect::<Vec<_>>()
                 .join("，"),
             d.carrier.clone().unwrap_or_default(),
@@ -170,13 +213,17 @@ struct AllocationsPage {
 async fn allocations(State(s): State<AppState>, ctx: Ctx, uri: Uri) -> Result<Response, PageError> {
     let e = err(&ctx, &uri);
     let u = ListUrl::new(uri.path(), uri.query());
-    let codes = warehouse_codes(&s).await.map_err(&e)?;
-    let found = async { s.app.allocations(status_filter(&u)?, &u.page()?).await }.await;
+    let found = async {
+        let p = s.app.allocations(status_filter(&u)?, &u.page()?).await?;
+        let names = Names::of(&s, &p.items.iter().collect::<Vec<_>>()).await?;
+        Ok::<_, jxc_app::Error>((p, names))
+    }
+    .await;
     let (rows, next, errors) = match found {
-        Ok(p) => (
+        Ok((p, names)) => (
             p.items
                 .iter()
-                .map(|a| allocation_view(&ctx, &codes, a))
+                .map(|a| allocation_view(&ctx, &names, a))
                 .collect(),
             p.next,
             FormErrors::default(),
@@ -208,17 +255,19 @@ async fn export(State(s): State<AppState>, ctx: Ctx, uri: Uri) -> Result<Respons
     let e = err(&ctx, &uri);
     let u = ListUrl::new("/fulfillment", uri.query());
     let status = status_filter(&u).map_err(&e)?;
-    let codes = warehouse_codes(&s).await.map_err(&e)?;
     let items = super::forms::all_pages(|p| {
         let app = s.app.clone();
         async move { app.allocations(status, &p).await }
     })
     .await
     .map_err(&e)?;
+    let names = Names::of(&s, &items.iter().collect::<Vec<_>>())
+        .await
+        .map_err(&e)?;
     let rows = items
         .iter()
         .map(|a| {
-            let v = allocation_view(&ctx, &codes, a);
+            let v = allocation_view(&ctx, &names, a);
             vec![
                 Cell::Int(v.order_id),
                 Cell::text(v.status),

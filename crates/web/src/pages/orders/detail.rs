@@ -316,10 +316,10 @@ async fn show(
     };
     let allocation = match s.app.allocation(&ctx.user, o.id).await {
         Ok(Some(a)) => {
-            let codes = crate::pages::fulfillment::warehouse_codes(s)
+            let names = crate::pages::fulfillment::Names::of(s, &[&a])
                 .await
                 .map_err(err(&ctx, uri))?;
-            Some(crate::pages::fulfillment::allocation_view(&ctx, &codes, &a))
+            Some(crate::pages::fulfillment::allocation_view(&ctx, &names, &a))
         }
         Ok(None) => None,
         Err(x) => return Err(err(&ctx, uri)(x)),
