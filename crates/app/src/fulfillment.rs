@@ -45,7 +45,7 @@ impl AllocationOutcome {
 }
 
 /// Midnight today in China (UTC+8), in Unix ms: capacity counts from there.
-fn china_day_start(now_ms: i64) -> i64 {
+pub fn china_day_start(now_ms: i64) -> i64 {
     let day = 24 * 3_600_000;
     let shift = 8 * 3_600_000;
     (now_ms + shift).div_euclid(day) * day - shift

@@ -20,6 +20,7 @@ pub mod orders_manual;
 pub mod partners;
 pub mod users;
 pub mod warehouses;
+pub mod waves;
 
 use std::sync::Arc;
 

@@ -337,6 +337,7 @@ async fn a_merchant_works_through_the_pages_in_a_real_browser() {
         ("order-new", "/orders/new"),
         ("order-rules", "/orders/rules"),
         ("routing", "/fulfillment/routing"),
+        ("waves", "/waves"),
     ] {
         c.goto(&format!("{base}{path}")).await.unwrap();
         snap(&c, name).await;
@@ -451,7 +452,6 @@ async fn a_merchant_works_through_the_pages_in_a_real_browser() {
         .unwrap();
     let page = text(&c).await;
     assert!(page.contains("已审核"), "{page}");
-    let approved = c.current_url().await.unwrap().path().to_string();
 
     // 分仓: allocate the approved orders from the page; the order page says where and why.
     c.goto(&format!("{base}/fulfillment")).await.unwrap();
@@ -461,7 +461,11 @@ async fn a_merchant_works_through_the_pages_in_a_real_browser() {
         .await
         .unwrap();
     snap(&c, "allocations").await;
-    c.goto(&format!("{base}{approved}")).await.unwrap();
+    c.goto(&format!("{base}{href}")).await.unwrap();
+    c.wait()
+        .for_element(Locator::Css("#allocation"))
+        .await
+        .unwrap();
     let page = text(&c).await;
     assert!(page.contains("分仓依据") || page.contains("缺货"), "{page}");
     snap(&c, "order-allocated").await;

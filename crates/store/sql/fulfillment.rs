@@ -1,5 +1,6 @@
 //! 分仓占用 in SQL: routing_setup, order_allocations, allocation_shipments. Reserving
-//! and releasing go through `reserve_in` / `release_in` in the allocation's transaction.
+//! and releasing go through `reserve_in` / `release_in` in the allocation's transaction;
+//! releasing also takes the order out of its wave (wave_orders).
 
 use std::collections::BTreeSet;
 
@@ -247,6 +248,11 @@ impl FulfillmentStore for SqlStore {
             release_in(&mut tx, &live, actor).await?;
         }
         delete_allocation(&mut tx, order).await?;
+        // An order no longer allocated leaves its wave (波次).
+        Sql::new("DELETE FROM wave_orders WHERE order_id = ")
+            .bind(order.0)
+            .execute(&mut tx)
+            .await?;
         audit(
             &mut tx,
             actor,

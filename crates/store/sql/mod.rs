@@ -14,6 +14,7 @@ mod reservations;
 mod users;
 pub(crate) mod util;
 mod warehouses;
+mod waves;
 
 /// A jxc store on one database. Writes go through `write`; reads through `read` (on
 /// SQLite a separate pool of read-only connections, on PostgreSQL the same pool).

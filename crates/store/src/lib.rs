@@ -11,6 +11,7 @@ mod error;
 pub mod fulfillment;
 pub mod model;
 pub mod orders;
+pub mod waves;
 
 use std::collections::BTreeMap;
 
@@ -33,6 +34,7 @@ pub use error::StoreError;
 pub use fulfillment::*;
 pub use model::*;
 pub use orders::*;
+pub use waves::*;
 
 pub type Result<T, E = StoreError> = std::result::Result<T, E>;
 
@@ -426,6 +428,7 @@ pub trait Store:
     + OrderStore
     + ChannelStore
     + FulfillmentStore
+    + WaveStore
     + UserStore
     + AdminStore
 {
@@ -438,6 +441,7 @@ impl<T> Store for T where
         + OrderStore
         + ChannelStore
         + FulfillmentStore
+        + WaveStore
         + UserStore
         + AdminStore
 {

@@ -17,7 +17,7 @@ use crate::{
 };
 
 /// A paid order of one line, taken in like any other.
-async fn order(s: &Shared, shop: ShopId, pid: &str) -> OrderId {
+pub(super) async fn order(s: &Shared, shop: ShopId, pid: &str) -> OrderId {
     let o = NewOrder {
         shop_id: shop,
         platform_order_id: pid.into(),
@@ -62,7 +62,7 @@ async fn order(s: &Shared, shop: ShopId, pid: &str) -> OrderId {
     r[0].order_id
 }
 
-fn want(sku: SkuId, wh: WarehouseId, qty: i64, order_ref: &str) -> ReservationRequest {
+pub(super) fn want(sku: SkuId, wh: WarehouseId, qty: i64, order_ref: &str) -> ReservationRequest {
     ReservationRequest {
         request: ReserveRequest {
             sku,
@@ -76,7 +76,7 @@ fn want(sku: SkuId, wh: WarehouseId, qty: i64, order_ref: &str) -> ReservationRe
     }
 }
 
-fn allocated(
+pub(super) fn allocated(
     order: OrderId,
     warehouses: Vec<WarehouseId>,
     reservations: Vec<ReservationRequest>,
@@ -93,7 +93,7 @@ fn allocated(
     }
 }
 
-fn short(order: OrderId, wanted: Vec<ReservationRequest>) -> NewAllocation {
+pub(super) fn short(order: OrderId, wanted: Vec<ReservationRequest>) -> NewAllocation {
     NewAllocation {
         order_id: order,
         status: AllocationStatus::Short,
@@ -118,7 +118,7 @@ async fn live_reservations(s: &Shared, order_ref: &str) -> Vec<crate::Reservatio
 }
 
 /// The audit actions on an entity, newest first.
-async fn audit_actions(s: &Shared, entity: &str, id: i64) -> Vec<String> {
+pub(super) async fn audit_actions(s: &Shared, entity: &str, id: i64) -> Vec<String> {
     let f = AuditFilter {
         entity: Some(entity.into()),
         entity_id: Some(id.to_string()),

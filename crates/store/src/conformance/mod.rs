@@ -25,10 +25,12 @@ mod channels;
 mod fulfillment;
 mod orders;
 mod users;
+mod waves;
 pub use channels::*;
 pub use fulfillment::*;
 pub use orders::*;
 pub use users::*;
+pub use waves::*;
 
 pub type Shared = Arc<dyn Store>;
 
@@ -72,6 +74,8 @@ macro_rules! conformance_tests {
             a_short_allocation_is_replaced_by_a_real_one_when_stock_arrives,
             releasing_an_allocation_frees_its_stock_and_forgets_its_shipments,
             the_routing_setup_is_kept_and_every_change_is_audited,
+            allocated_orders_go_into_one_wave_of_their_warehouse_and_no_other,
+            a_released_order_leaves_its_wave_and_a_dissolved_wave_gives_its_orders_back,
         );
     };
     (@each $factory:expr; $($name:ident),* $(,)?) => {$(

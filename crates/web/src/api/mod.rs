@@ -9,6 +9,7 @@ mod orders;
 mod partners;
 mod users;
 mod warehouses;
+mod waves;
 
 use axum::Router;
 use axum::extract::FromRequestParts;
@@ -93,6 +94,7 @@ pub fn routes() -> Routes {
         .merge(orders::routes())
         .merge(channels::routes())
         .merge(fulfillment::routes())
+        .merge(waves::routes())
         .merge(users::routes())
         .merge(admin::routes())
 }
@@ -122,6 +124,7 @@ impl Modify for BearerToken {
         (path = "/api/v1", api = orders::Doc),
         (path = "/api/v1", api = channels::Doc),
         (path = "/api/v1", api = fulfillment::Doc),
+        (path = "/api/v1", api = waves::Doc),
         (path = "/api/v1", api = users::Doc),
         (path = "/api/v1", api = admin::Doc),
     ),

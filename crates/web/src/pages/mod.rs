@@ -21,6 +21,7 @@ mod partners;
 mod session;
 mod users;
 mod warehouses;
+pub(crate) mod waves;
 
 use askama::Template;
 use axum::Router;
@@ -51,6 +52,7 @@ pub fn routes() -> Routes {
         .merge(orders::routes())
         .merge(channels::routes())
         .merge(fulfillment::routes())
+        .merge(waves::routes())
         .merge(users::routes())
         .merge(audit::routes())
 }
@@ -162,6 +164,11 @@ const NAV: &[(&str, &[NavItem])] = &[
             NavItem {
                 href: "/fulfillment/routing",
                 key: "nav.routing",
+                action: Action::OrdersView,
+            },
+            NavItem {
+                href: "/waves",
+                key: "nav.waves",
                 action: Action::OrdersView,
             },
         ],
