@@ -67,14 +67,13 @@ pub fn client_addr(req_headers: &HeaderMap, peer: Option<std::net::SocketAddr>) 
     // jxc is often run behind a reverse proxy on the same machine; trust its header only
     // when the peer is local.
     let local = peer.is_none_or(|p| p.ip().is_loopback());
-    if local {
-        if let Some(f) = req_headers
+    if local
+        && let Some(f) = req_headers
             .get("x-forwarded-for")
             .and_then(|v| v.to_str().ok())
             .and_then(|v| v.split(',').next())
-        {
-            return f.trim().to_string();
-        }
+    {
+        return f.trim().to_string();
     }
     peer.map(|p| p.ip().to_string())
         .unwrap_or_else(|| "local".into())

@@ -443,13 +443,13 @@ async fn shop_names(s: &AppState, ctx: &Ctx) -> Result<Vec<(i64, String)>, jxc_a
 
 fn run_filter(u: &ListUrl) -> Result<SyncRunFilter, jxc_app::Error> {
     let status = u.opt("status");
-    if let Some(st) = &status {
-        if !STATUSES.iter().any(|(k, _)| k == st) {
-            return Err(jxc_app::Error::invalid(
-                "status",
-                format!("未知的状态 “{st}” / unknown status"),
-            ));
-        }
+    if let Some(st) = &status
+        && !STATUSES.iter().any(|(k, _)| k == st)
+    {
+        return Err(jxc_app::Error::invalid(
+            "status",
+            format!("未知的状态 “{st}” / unknown status"),
+        ));
     }
     Ok(SyncRunFilter {
         shop_id: u.id("shop_id")?.map(ShopId),
@@ -498,7 +498,7 @@ async fn runs(State(s): State<AppState>, ctx: Ctx, uri: Uri) -> Result<Response,
         ),
         Err(x) => (vec![], None, FormErrors::from_app(x).map_err(&e)?),
     };
-    let statuses = STATUSES.iter().map(|(k, key)| (*k, ctx.tr(*key))).collect();
+    let statuses = STATUSES.iter().map(|(k, key)| (*k, ctx.tr(key))).collect();
     let page = RunsPage {
         shops: shops
             .into_iter()

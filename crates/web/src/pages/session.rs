@@ -151,10 +151,10 @@ async fn login(
 /// Ends the session. Guarded by the CSRF check of the page middleware, so another site
 /// cannot sign a user out.
 async fn logout(State(s): State<AppState>, headers: HeaderMap) -> Response {
-    if let Some(c) = cookie(&headers, SESSION_COOKIE) {
-        if let Err(e) = s.app.logout(c).await {
-            return super::refusal(e, &"/logout".parse().unwrap_or_default());
-        }
+    if let Some(c) = cookie(&headers, SESSION_COOKIE)
+        && let Err(e) = s.app.logout(c).await
+    {
+        return super::refusal(e, &"/logout".parse().unwrap_or_default());
     }
     (
         [(header::SET_COOKIE, set_cookie(SESSION_COOKIE, "", Some(0)))],

@@ -112,7 +112,7 @@ pub(super) async fn page(
         let f = filter(&ctx, &u)?;
         // Newest first.
         let page = PageRequest::new(Some(50), u.opt("after").as_deref(), true)?;
-        Ok::<_, jxc_app::Error>(s.app.moves(&f, &page).await?)
+        s.app.moves(&f, &page).await
     }
     .await;
     let (rows, next, errors) = match result {

@@ -111,14 +111,14 @@ fn input_of(v: &HashMap<String, String>) -> Result<ManualOrderInput, jxc_app::Er
         });
     }
     let points = get("points");
-    if !points.trim().is_empty() {
-        if let Some(p) = e.take(jxc_core::text::integer("points", &points)) {
-            pricing.points = Some(PointsInput {
-                points: p,
-                points_per_yuan: 100,
-                ..Default::default()
-            });
-        }
+    if !points.trim().is_empty()
+        && let Some(p) = e.take(jxc_core::text::integer("points", &points))
+    {
+        pricing.points = Some(PointsInput {
+            points: p,
+            points_per_yuan: 100,
+            ..Default::default()
+        });
     }
     if let Some(fee) = yuan(&mut e, "shipping", v.get("shipping")) {
         pricing.shipping = Some(ShippingInput {

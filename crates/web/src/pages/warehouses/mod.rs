@@ -213,7 +213,7 @@ async fn detail(
     };
     let result = async {
         let f = u.filter(Some(w.id.0))?;
-        Ok::<_, jxc_app::Error>(s.app.locations(&f, &u.page()?).await?)
+        s.app.locations(&f, &u.page()?).await
     }
     .await;
     let (locations, next, errors) = match result {
