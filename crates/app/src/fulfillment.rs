@@ -21,6 +21,10 @@ use serde::Serialize;
 
 use crate::{App, Error, Result};
 
+/// The `source_type` of the reservations an allocation makes (the order's platform id is
+/// their `source_ref`). Reservations made by hand for an order use their own type.
+pub const ALLOCATION: &str = "allocation";
+
 /// What allocating one order did.
 #[derive(Debug, Clone, Serialize)]
 #[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
@@ -248,7 +252,7 @@ impl App {
                             location: None,
                             lot: None,
                         },
-                        source_type: "order".into(),
+                        source_type: ALLOCATION.into(),
                         source_ref: order.order.platform_order_id.clone(),
                     })
                 })
@@ -425,6 +429,82 @@ impl App {
         }
         Ok(())
     }
+}
+
+impl App {
+    /// For `jxc check`: every allocated order still holds its stock (its reservations are
+    /// live, or consumed by shipping), and every live reservation an allocation made
+    /// belongs to an allocated order.
+    pub(crate) async fn allocation_problems(&self) -> Result<Vec<String>> {
+        use jxc_store::ReservationStatus;
+        let mut allocated = Vec::new();
+        let mut page = PageRequest {
+            limit: jxc_core::paging::MAX_LIMIT,
+            ..Default::default()
+        };
+        loop {
+            let p = self
+                .store
+                .list_allocations(Some(AllocationStatus::Allocated), &page)
+                .await?;
+            allocated.extend(p.items);
+            match p.next {
+                Some(n) => page.after = Some(cursor(&n)?),
+                None => break,
+            }
+        }
+        let mut by_status: BTreeMap<i64, (ReservationStatus, String, String)> = BTreeMap::new();
+        for status in [ReservationStatus::Live, ReservationStatus::Released] {
+            let mut page = PageRequest {
+                limit: jxc_core::paging::MAX_LIMIT,
+                ..Default::default()
+            };
+            loop {
+                let p = self
+                    .store
+                    .list_reservations(
+                        &jxc_store::ReservationFilter {
+                            status: Some(status),
+                            ..Default::default()
+                        },
+                        &page,
+                    )
+                    .await?;
+                for r in p.items {
+                    by_status.insert(r.id.0, (r.status, r.source_type, r.source_ref));
+                }
+                match p.next {
+                    Some(n) => page.after = Some(cursor(&n)?),
+                    None => break,
+                }
+            }
+        }
+        let mut out = Vec::new();
+        let mut owned = std::collections::BTreeSet::new();
+        for a in &allocated {
+            for rid in &a.reservation_ids {
+                owned.insert(rid.0);
+                if let Some((ReservationStatus::Released, _, _)) = by_status.get(&rid.0) {
+                    out.push(format!(
+                        "订单 {} 已分配，但占用 {} 已释放 / order {} is allocated but reservation {} was released",
+                        a.order_id, rid, a.order_id, rid
+                    ));
+                }
+            }
+        }
+        for (id, (status, kind, reference)) in &by_status {
+            if *status == ReservationStatus::Live && kind == ALLOCATION && !owned.contains(id) {
+                out.push(format!(
+                    "占用 {id}（订单 {reference}）不属于任何已分配的订单 / reservation {id} (order {reference}) belongs to no allocated order"
+                ));
+            }
+        }
+        Ok(out)
+    }
+}
+
+fn cursor(n: &str) -> Result<jxc_core::paging::Cursor> {
+    jxc_core::paging::Cursor::decode(n).map_err(|e| Error::Internal(format!("cursor: {e}")))
 }
 
 #[cfg(test)]

@@ -36,11 +36,14 @@ pub struct CheckReport {
     pub backend: &'static str,
     pub balances_checked: usize,
     pub differences: Vec<Difference>,
+    /// 分仓: an allocated order whose stock is no longer held, or an order's stock held
+    /// without an allocation (each said in Chinese then English).
+    pub allocation_problems: Vec<String>,
 }
 
 impl CheckReport {
     pub fn is_clean(&self) -> bool {
-        self.differences.is_empty()
+        self.differences.is_empty() && self.allocation_problems.is_empty()
     }
 }
 
@@ -169,6 +172,7 @@ impl App {
             backend: self.store.backend(),
             balances_checked: observed.len(),
             differences,
+            allocation_problems: self.allocation_problems().await?,
         })
     }
 }

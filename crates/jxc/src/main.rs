@@ -703,6 +703,9 @@ async fn check(db: &str, json: bool) -> Result<ExitCode> {
         for d in &r.differences {
             println!("差异 / difference: {d}");
         }
+        for p in &r.allocation_problems {
+            println!("分仓 / allocation: {p}");
+        }
         println!(
             "{}: 检查了 {} 个库存余额，差异 {} 处 / checked {} balances, {} differences",
             r.backend,
