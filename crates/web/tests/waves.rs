@@ -251,6 +251,16 @@ async fn allocated_orders_become_waves_with_an_s_shaped_pick_list_and_slots() {
         page.body
     );
     assert!(page.contains("id=\"slots\""));
+    // Packing slips: one per order in slot order, each with the order number's Code128.
+    assert!(page.contains(&format!("href=\"/waves/{multi}/slips\"")));
+    let slips = admin.get(&format!("/waves/{multi}/slips")).await;
+    assert_eq!(slips.status, StatusCode::OK, "{}", slips.body);
+    let m1 = slips.body.find(">M1<").expect("M1's slip");
+    let m2 = slips.body.find(">M2<").expect("M2's slip");
+    assert!(m1 < m2, "slot order");
+    assert_eq!(slips.body.matches("class=\"slip\"").count(), 2);
+    assert_eq!(slips.body.matches("<svg").count(), 2);
+    assert!(slips.body.contains("买家M1"));
     let list_page = admin.get("/waves").await;
     assert!(list_page.contains(&format!("href=\"/waves/{multi}\"")));
 

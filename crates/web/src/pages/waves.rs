@@ -28,6 +28,7 @@ pub fn routes() -> Routes {
         .get("/waves", OrdersView, waves)
         .post("/waves", FulfillmentAllocate, create)
         .get("/waves/{id}", OrdersView, pick_list)
+        .get("/waves/{id}/slips", OrdersView, slips)
         .post("/waves/{id}/dissolve", FulfillmentAllocate, dissolve)
 }
 
@@ -277,6 +278,107 @@ async fn dissolve(
         .await
         .map_err(&e)?;
     Ok(see_other("/waves"))
+}
+
+// ---- 装箱单: one packing slip per order of a wave, to print in one go ----
+
+struct SlipLine {
+    sku_code: String,
+    sku_name: String,
+    qty: i64,
+}
+
+struct SlipView {
+    slot: i64,
+    order_id: i64,
+    platform_order_id: String,
+    /// Code128 of the platform order id, for the scan station.
+    barcode_svg: String,
+    shop: String,
+    receiver: String,
+    phone: String,
+    address: String,
+    buyer_message: String,
+    lines: Vec<SlipLine>,
+}
+
+#[derive(Template)]
+#[template(path = "fulfillment/slips.html")]
+struct SlipsPage {
+    ctx: Ctx,
+    id: i64,
+    warehouse: String,
+    slips: Vec<SlipView>,
+}
+
+async fn slips(
+    State(s): State<AppState>,
+    ctx: Ctx,
+    Path(id): Path<i64>,
+    uri: Uri,
+) -> Result<Response, PageError> {
+    let e = err(&ctx, &uri);
+    let wave = s.app.wave(&ctx.user, id).await.map_err(&e)?;
+    let codes = warehouse_codes(&s).await.map_err(&e)?;
+    let mut out = Vec::with_capacity(wave.orders.len());
+    for (order_id, slot) in &wave.orders {
+        let o = s.app.order(&ctx.user, *order_id).await.map_err(&e)?;
+        let shop = s.app.shop(o.order.shop_id).await.map_err(&e)?;
+        let decision = s
+            .app
+            .allocation(&ctx.user, *order_id)
+            .await
+            .map_err(&e)?
+            .and_then(|a| {
+                serde_json::from_value::<jxc_core::fulfillment::routing::Decision>(a.decision).ok()
+            });
+        let mut lines = Vec::new();
+        for sh in decision
+            .iter()
+            .flat_map(|d| d.shipments.iter())
+            .filter(|sh| sh.warehouse == wave.warehouse_id)
+        {
+            for (sku_id, qty) in &sh.lines {
+                let sku = s.app.sku(*sku_id).await.map_err(&e)?;
+                lines.push(SlipLine {
+                    sku_code: sku.fields.code,
+                    sku_name: sku.fields.name,
+                    qty: *qty,
+                });
+            }
+        }
+        let r = &o.order.receiver;
+        out.push(SlipView {
+            slot: *slot,
+            order_id: order_id.0,
+            barcode_svg: barcode::encode(&o.order.platform_order_id)
+                .map(|b| b.to_svg(2, 50))
+                .unwrap_or_default(),
+            platform_order_id: o.order.platform_order_id.clone(),
+            shop: shop.fields.name,
+            receiver: r.name.clone(),
+            phone: if r.mobile.is_empty() {
+                r.phone.clone()
+            } else {
+                r.mobile.clone()
+            },
+            address: [&r.province, &r.city, &r.district, &r.town, &r.detail]
+                .iter()
+                .filter(|x| !x.is_empty())
+                .map(|x| x.as_str())
+                .collect::<Vec<_>>()
+                .join(" "),
+            buyer_message: o.order.buyer_message.clone(),
+            lines,
+        });
+    }
+    let page = SlipsPage {
+        id,
+        warehouse: codes.get(&wave.warehouse_id.0).cloned().unwrap_or_default(),
+        slips: out,
+        ctx,
+    };
+    Ok(render(&page))
 }
 
 #[cfg(test)]
