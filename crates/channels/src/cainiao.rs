@@ -31,6 +31,7 @@ use serde::Deserialize;
 use serde_json::value::RawValue;
 use serde_json::{Value, json};
 
+use crate::china_time;
 use crate::http::Http;
 use crate::taobao::{self, SignMethod};
 use crate::waybill::{Parcel, Party, Waybill, WaybillRequest, Waybills};
@@ -79,7 +80,7 @@ impl Cainiao {
 
     /// One signed TOP call of [`METHOD`] with `param` as the request; the answer's body.
     async fn call(&self, param: &str) -> Result<String, ChannelError> {
-        let timestamp = china_time(chrono::Utc::now().timestamp_millis());
+        let timestamp = china_time::now();
         let mut params: Vec<(&str, &str)> = vec![
             ("method", METHOD),
             ("app_key", &self.app_key),
@@ -326,16 +327,6 @@ pub fn print_command(task_id: &str, printer: &str, waybills: &[Waybill]) -> Valu
             "documents": documents,
         },
     })
-}
-
-/// Unix ms as `yyyy-MM-dd HH:mm:ss` in China time (TOP's `timestamp`).
-fn china_time(ms: i64) -> String {
-    let china = chrono::FixedOffset::east_opt(8 * 3600).expect("GMT+8 is a valid offset");
-    chrono::DateTime::from_timestamp_millis(ms)
-        .unwrap_or_default()
-        .with_timezone(&china)
-        .format("%Y-%m-%d %H:%M:%S")
-        .to_string()
 }
 
 #[cfg(test)]

@@ -160,12 +160,7 @@ impl Douyin {
     /// Calls `method` with `params`: the body of a successful answer, or the error mapped.
     async fn call(&self, method: &str, params: &Value) -> Result<String, ChannelError> {
         let body = param_json(params);
-        let tz = chrono::FixedOffset::east_opt(8 * 3600)
-            .ok_or(ChannelError::Network("时区 / time zone".into()))?;
-        let timestamp = chrono::Utc::now()
-            .with_timezone(&tz)
-            .format("%Y-%m-%d %H:%M:%S")
-            .to_string();
+        let timestamp = crate::china_time::now();
         let signature = sign(
             &self.app_secret,
             &self.app_key,

@@ -38,6 +38,7 @@ use serde::Deserialize;
 use serde::de::DeserializeOwned;
 use serde_json::value::RawValue;
 
+use crate::china_time;
 use crate::http::{Http, snippet};
 use crate::money::Yuan;
 use crate::sign;
@@ -119,7 +120,7 @@ impl Jd {
         method: &str,
         business: serde_json::Value,
     ) -> Result<String, ChannelError> {
-        let now = chrono::Utc::now().with_timezone(&china());
+        let now = chrono::Utc::now().with_timezone(&china_time::china());
         let timestamp = now.format("%Y-%m-%d %H:%M:%S%.3f%z").to_string();
         let json = business.to_string();
         let mut params: Vec<(&str, &str)> = vec![
@@ -154,8 +155,8 @@ impl Channel for Jd {
         let start = window.start_ms.div_euclid(1000) * 1000;
         let end = (window.end_ms + 999).div_euclid(1000) * 1000;
         let business = serde_json::json!({
-            "start_date": china_time(start),
-            "end_date": china_time(end),
+            "start_date": china_time::format(start),
+            "end_date": china_time::format(end),
             "order_state": ALL_STATES,
             "optional_fields": FIELDS,
             "page": page.to_string(),
@@ -517,29 +518,13 @@ fn status_of(sent: &str) -> (String, PlatformState) {
 
 // ---- China time ---------------------------------------------------------------------
 
-fn china() -> chrono::FixedOffset {
-    chrono::FixedOffset::east_opt(8 * 3600).expect("GMT+8 is a valid offset")
-}
-
-fn china_time(ms: i64) -> String {
-    chrono::DateTime::from_timestamp_millis(ms)
-        .unwrap_or_default()
-        .with_timezone(&china())
-        .format("%Y-%m-%d %H:%M:%S")
-        .to_string()
-}
-
 /// `yyyy-MM-dd HH:mm:ss` China time as Unix ms. Empty, and JD's placeholder for "never"
 /// (`0001-01-01 00:00:00`, anything before 2000), are `None`.
 fn time_field(name: &str, s: &str) -> Result<Option<i64>, String> {
-    let s = s.trim();
-    if s.is_empty() {
+    if s.trim().is_empty() {
         return Ok(None);
     }
-    let ms = chrono::NaiveDateTime::parse_from_str(s, "%Y-%m-%d %H:%M:%S")
-        .ok()
-        .and_then(|t| t.and_local_timezone(china()).single())
-        .map(|t| t.timestamp_millis())
+    let ms = china_time::parse(s)
         .ok_or_else(|| format!("{name} 不是时间 / {name} is not a time: {s}"))?;
     Ok((ms >= 946_656_000_000).then_some(ms))
 }

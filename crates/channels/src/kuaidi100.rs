@@ -479,12 +479,7 @@ impl WireResult {
 
 /// `yyyy-MM-dd HH:mm:ss` (or without seconds) China time → Unix milliseconds.
 fn china_ms(s: &str) -> Option<i64> {
-    let tz = chrono::FixedOffset::east_opt(8 * 3600)?;
-    let s = s.trim();
-    let t = chrono::NaiveDateTime::parse_from_str(s, "%Y-%m-%d %H:%M:%S")
-        .or_else(|_| chrono::NaiveDateTime::parse_from_str(s, "%Y-%m-%d %H:%M"))
-        .ok()?;
-    Some(t.and_local_timezone(tz).single()?.timestamp_millis())
+    crate::china_time::parse(s).or_else(|| crate::china_time::parse(&format!("{}:00", s.trim())))
 }
 
 /// Reads a subscription callback (the raw form body): checks `sign = UPPER(MD5(param +

@@ -14,6 +14,7 @@
 //! Nothing here touches the database: the sync engine in `jxc-app` owns cursors, retries
 //! and the sync log.
 
+mod china_time;
 pub mod credentials;
 pub mod error;
 pub mod http;

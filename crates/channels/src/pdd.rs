@@ -339,12 +339,7 @@ struct PddItem {
 }
 
 fn china_ms(field: &str, s: &str) -> Result<i64, String> {
-    let tz = chrono::FixedOffset::east_opt(8 * 3600).ok_or("时区 / time zone")?;
-    chrono::NaiveDateTime::parse_from_str(s.trim(), "%Y-%m-%d %H:%M:%S")
-        .ok()
-        .and_then(|t| t.and_local_timezone(tz).single())
-        .map(|t| t.timestamp_millis())
-        .ok_or_else(|| format!("{field} 不是时间 / not a time: {s:?}"))
+    crate::china_time::parse(s).ok_or_else(|| format!("{field} 不是时间 / not a time: {s:?}"))
 }
 
 impl PddOrder {

@@ -28,6 +28,7 @@ use serde::Deserialize;
 use serde::de::DeserializeOwned;
 use serde_json::value::RawValue;
 
+use crate::china_time;
 use crate::http::{Http, snippet};
 use crate::money::Yuan;
 use crate::sign;
@@ -155,7 +156,7 @@ impl Taobao {
         method: &str,
         business: &[(&str, String)],
     ) -> Result<String, ChannelError> {
-        let timestamp = china_time(chrono::Utc::now().timestamp_millis());
+        let timestamp = china_time::now();
         let mut params: Vec<(&str, &str)> = vec![
             ("method", method),
             ("app_key", &self.app_key),
@@ -193,8 +194,8 @@ impl Channel for Taobao {
                 "taobao.trades.sold.increment.get",
                 &[
                     ("fields", FIELDS.to_string()),
-                    ("start_modified", china_time(start)),
-                    ("end_modified", china_time(end)),
+                    ("start_modified", china_time::format(start)),
+                    ("end_modified", china_time::format(end)),
                     ("page_no", page.max(1).to_string()),
                     ("page_size", PAGE_SIZE.to_string()),
                     ("use_has_next", "true".to_string()),
@@ -543,29 +544,13 @@ fn status_of(sent: &str, paid: bool) -> (String, PlatformState) {
 
 // ---- China time ---------------------------------------------------------------------
 
-fn china() -> chrono::FixedOffset {
-    chrono::FixedOffset::east_opt(8 * 3600).expect("GMT+8 is a valid offset")
-}
-
-/// Unix ms as `yyyy-MM-dd HH:mm:ss` in China time.
-fn china_time(ms: i64) -> String {
-    chrono::DateTime::from_timestamp_millis(ms)
-        .unwrap_or_default()
-        .with_timezone(&china())
-        .format("%Y-%m-%d %H:%M:%S")
-        .to_string()
-}
-
 /// `yyyy-MM-dd HH:mm:ss` China time as Unix ms; empty is `None`.
 fn time_field(name: &str, s: &str) -> Result<Option<i64>, String> {
-    let s = s.trim();
-    if s.is_empty() {
+    if s.trim().is_empty() {
         return Ok(None);
     }
-    chrono::NaiveDateTime::parse_from_str(s, "%Y-%m-%d %H:%M:%S")
-        .ok()
-        .and_then(|t| t.and_local_timezone(china()).single())
-        .map(|t| Some(t.timestamp_millis()))
+    china_time::parse(s)
+        .map(Some)
         .ok_or_else(|| format!("{name} 不是时间 / {name} is not a time: {s}"))
 }
 
