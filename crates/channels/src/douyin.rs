@@ -249,9 +249,6 @@ fn check_envelope(
 }
 
 /// Unix milliseconds as whole seconds, rounded up.
-fn ceil_secs(ms: i64) -> i64 {
-    ms.div_euclid(1000) + i64::from(ms.rem_euclid(1000) != 0)
-}
 
 #[async_trait]
 impl Channel for Douyin {
@@ -266,8 +263,8 @@ impl Channel for Douyin {
     async fn changed_orders(&self, window: Window, page: u32) -> Result<OrderPage, ChannelError> {
         let page0 = page.max(1) - 1;
         let params = json!({
-            "update_time_start": ceil_secs(window.start_ms),
-            "update_time_end": ceil_secs(window.end_ms),
+            "update_time_start": crate::ceil_secs(window.start_ms),
+            "update_time_end": crate::ceil_secs(window.end_ms),
             "page": page0, "size": PAGE_SIZE,
             "order_by": "update_time", "order_asc": true,
         });

@@ -52,6 +52,11 @@ pub struct Window {
     pub end_ms: i64,
 }
 
+/// Milliseconds rounded up to whole seconds (for platforms that take seconds).
+pub(crate) fn ceil_secs(ms: i64) -> i64 {
+    ms.div_euclid(1000) + i64::from(ms.rem_euclid(1000) != 0)
+}
+
 /// One order as a platform sent it, read into our model.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct RemoteOrder {

@@ -91,9 +91,6 @@ pub fn sign<'a>(secret: &str, params: impl IntoIterator<Item = (&'a str, &'a str
 }
 
 /// Unix milliseconds as whole seconds, rounded up.
-fn ceil_secs(ms: i64) -> i64 {
-    ms.div_euclid(1000) + i64::from(ms.rem_euclid(1000) != 0)
-}
 
 /// A parameter's text as it is signed: strings as they are, anything else JSON.
 fn param_text(v: &Value) -> String {
@@ -197,8 +194,14 @@ impl Channel for Pdd {
         p.insert("is_lucky_flag".into(), 0.into());
         p.insert("order_status".into(), 5.into());
         p.insert("refund_status".into(), 5.into());
-        p.insert("start_updated_at".into(), ceil_secs(window.start_ms).into());
-        p.insert("end_updated_at".into(), ceil_secs(window.end_ms).into());
+        p.insert(
+            "start_updated_at".into(),
+            crate::ceil_secs(window.start_ms).into(),
+        );
+        p.insert(
+            "end_updated_at".into(),
+            crate::ceil_secs(window.end_ms).into(),
+        );
         p.insert("page".into(), page.max(1).into());
         p.insert("page_size".into(), PAGE_SIZE.into());
         p.insert("use_has_next".into(), true.into());

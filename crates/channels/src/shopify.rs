@@ -138,10 +138,13 @@ impl Shopify {
             Some(c) => vec![("limit", limit), ("page_info", c.to_string())],
             None => vec![
                 ("status", "any".into()),
-                ("updated_at_min", iso_seconds(ceil_seconds(window.start_ms))),
+                (
+                    "updated_at_min",
+                    iso_seconds(crate::ceil_secs(window.start_ms)),
+                ),
                 (
                     "updated_at_max",
-                    iso_seconds(ceil_seconds(window.end_ms) - 1),
+                    iso_seconds(crate::ceil_secs(window.end_ms) - 1),
                 ),
                 ("limit", limit),
                 ("order", "updated_at asc".into()),
@@ -209,7 +212,7 @@ impl Channel for Shopify {
 
     async fn changed_orders(&self, window: Window, page: u32) -> Result<OrderPage, ChannelError> {
         let page = page.max(1);
-        if ceil_seconds(window.end_ms) - 1 < ceil_seconds(window.start_ms) {
+        if crate::ceil_secs(window.end_ms) - 1 < crate::ceil_secs(window.start_ms) {
             return Ok(OrderPage::default()); // no whole second in the window
         }
         let (mut at, mut cursor) = match self.known_cursor(window, page) {
@@ -367,10 +370,6 @@ fn next_page_info(link: &str) -> Option<String> {
             .find(|(k, _)| k == "page_info")
             .map(|(_, v)| v.into_owned())
     })
-}
-
-fn ceil_seconds(ms: i64) -> i64 {
-    ms.div_euclid(1000) + i64::from(ms.rem_euclid(1000) != 0)
 }
 
 fn iso_seconds(s: i64) -> String {

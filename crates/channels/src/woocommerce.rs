@@ -140,8 +140,8 @@ impl Channel for Woo {
     async fn changed_orders(&self, window: Window, page: u32) -> Result<OrderPage, ChannelError> {
         let page = page.max(1);
         let query = [
-            ("modified_after", gmt(ceil_seconds(window.start_ms) - 1)),
-            ("modified_before", gmt(ceil_seconds(window.end_ms))),
+            ("modified_after", gmt(crate::ceil_secs(window.start_ms) - 1)),
+            ("modified_before", gmt(crate::ceil_secs(window.end_ms))),
             ("dates_are_gmt", "true".into()),
             ("orderby", "modified".into()),
             ("order", "asc".into()),
@@ -293,10 +293,6 @@ fn error_text(body: &str) -> (String, String) {
 fn platform_error(body: &str) -> ChannelError {
     let (code, message) = error_text(body);
     ChannelError::Platform { code, message }
-}
-
-fn ceil_seconds(ms: i64) -> i64 {
-    ms.div_euclid(1000) + i64::from(ms.rem_euclid(1000) != 0)
 }
 
 /// Seconds as WordPress takes a GMT date: `2024-01-01T04:00:00`.
