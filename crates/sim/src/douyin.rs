@@ -18,7 +18,6 @@
 
 use std::collections::HashMap;
 use std::net::SocketAddr;
-use std::time::Duration;
 
 use axum::extract::{Query, State};
 use axum::http::StatusCode;
@@ -351,22 +350,4 @@ pub async fn send_webhooks(
         last = o.seq;
     }
     Ok(last)
-}
-
-/// Sends push messages every `every`, forever.
-pub fn spawn_webhooks(
-    state: SimState,
-    target_url: String,
-    every: Duration,
-) -> tokio::task::JoinHandle<()> {
-    tokio::spawn(async move {
-        let mut seq = 0;
-        loop {
-            match send_webhooks(&state, &target_url, seq).await {
-                Ok(s) => seq = s,
-                Err(e) => tracing::warn!("抖店推送失败 / douyin push failed: {e}"),
-            }
-            tokio::time::sleep(every).await;
-        }
-    })
 }

@@ -103,19 +103,33 @@ pub async fn start(platform: &str, state: SimState) -> std::io::Result<SimServer
 }
 
 /// Sends `state`'s changes as signed webhooks to `url` every `every`, for the platforms
-/// that push (Shopify, WooCommerce, Douyin); `None` for the others.
+/// that push (Shopify, WooCommerce, Douyin); `None` for the others. A failed send is
+/// logged and tried again next time from the same change.
 pub fn spawn_webhooks(
     platform: &str,
     state: SimState,
     url: String,
     every: std::time::Duration,
 ) -> Option<tokio::task::JoinHandle<()>> {
-    match platform {
-        "shopify" => Some(shopify::spawn_webhooks(state, url, every)),
-        "woocommerce" => Some(woocommerce::spawn_webhooks(state, url, every)),
-        "douyin" => Some(douyin::spawn_webhooks(state, url, every)),
-        _ => None,
-    }
+    let platform = match platform {
+        "shopify" | "woocommerce" | "douyin" => platform.to_string(),
+        _ => return None,
+    };
+    Some(tokio::spawn(async move {
+        let mut seq = 0;
+        loop {
+            let sent = match platform.as_str() {
+                "shopify" => shopify::send_webhooks(&state, &url, seq).await,
+                "woocommerce" => woocommerce::send_webhooks(&state, &url, seq).await,
+                _ => douyin::send_webhooks(&state, &url, seq).await,
+            };
+            match sent {
+                Ok(s) => seq = s,
+                Err(e) => tracing::warn!("{platform} 模拟推送失败 / sim webhook failed: {e}"),
+            }
+            tokio::time::sleep(every).await;
+        }
+    }))
 }
 
 /// What each platform's routes are given.

@@ -16,7 +16,6 @@
 //!   `X-Shopify-Shop-Domain`, `X-Shopify-Webhook-Id`, `X-Shopify-API-Version`.
 
 use std::collections::HashMap;
-use std::time::Duration;
 
 use axum::Router;
 use axum::extract::{Path, Query, State};
@@ -419,22 +418,4 @@ pub async fn send_webhooks(
         last = o.seq;
     }
     Ok(last)
-}
-
-/// Sends the changed orders every `every`, for the demo.
-pub fn spawn_webhooks(
-    state: SimState,
-    target_url: String,
-    every: Duration,
-) -> tokio::task::JoinHandle<()> {
-    tokio::spawn(async move {
-        let mut seq = 0;
-        loop {
-            match send_webhooks(&state, &target_url, seq).await {
-                Ok(s) => seq = s,
-                Err(e) => tracing::warn!("Shopify 模拟 webhook 失败 / sim webhook failed: {e}"),
-            }
-            tokio::time::sleep(every).await;
-        }
-    })
 }

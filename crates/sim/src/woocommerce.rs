@@ -21,7 +21,6 @@
 //!   sends the unsigned `webhook_id=N` ping Woo sends when a webhook is created.
 
 use std::collections::HashMap;
-use std::time::Duration;
 
 use axum::Router;
 use axum::extract::{Path, Query, State};
@@ -442,22 +441,4 @@ pub async fn send_ping(target_url: &str) -> Result<(), String> {
         true => Ok(()),
         false => Err(format!("ping to {target_url}: HTTP {}", resp.status())),
     }
-}
-
-/// Sends the changed orders every `every`, for the demo.
-pub fn spawn_webhooks(
-    state: SimState,
-    target_url: String,
-    every: Duration,
-) -> tokio::task::JoinHandle<()> {
-    tokio::spawn(async move {
-        let mut seq = 0;
-        loop {
-            match send_webhooks(&state, &target_url, seq).await {
-                Ok(s) => seq = s,
-                Err(e) => tracing::warn!("WooCommerce 模拟 webhook 失败 / sim webhook failed: {e}"),
-            }
-            tokio::time::sleep(every).await;
-        }
-    })
 }
