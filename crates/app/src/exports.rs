@@ -168,6 +168,13 @@ fn sku_width(key: &str) -> u16 {
 }
 
 /// `2025-03-01 14:05:09` in China time (UTC+8 all year, no daylight saving).
+/// [`shanghai_time`] of Unix milliseconds ("" if out of range).
+pub fn shanghai_time_ms(ms: i64) -> String {
+    DateTime::<Utc>::from_timestamp_millis(ms)
+        .map(shanghai_time)
+        .unwrap_or_default()
+}
+
 pub fn shanghai_time(at: DateTime<Utc>) -> String {
     match FixedOffset::east_opt(8 * 3600) {
         Some(tz) => at

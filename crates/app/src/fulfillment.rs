@@ -8,7 +8,7 @@ use std::collections::BTreeMap;
 use jxc_core::fulfillment::routing::{
     Candidate, Decision, OrderFacts, RoutingSetup, Stock, explode, route,
 };
-use jxc_core::ids::{OrderId, SkuId, WarehouseId};
+use jxc_core::ids::{OrderId, WarehouseId};
 use jxc_core::inventory::ReserveRequest;
 use jxc_core::orders::OrderState;
 use jxc_core::paging::{Page, PageRequest};
@@ -105,6 +105,7 @@ impl App {
             ));
         }
         let setup = self.routing_setup().await?;
+        let mut candidates = self.candidates().await?;
         let mut out = Vec::with_capacity(ids.len());
         for id in ids {
             let order = match self.order(user, *id).await {
@@ -118,7 +119,10 @@ impl App {
                 }
                 Err(e) => return Err(e),
             };
-            out.push(self.allocate_one(&order, &setup, actor).await?);
+            out.push(
+                self.allocate_one(&order, &setup, &mut candidates, actor)
+                    .await?,
+            );
         }
         Ok(out)
     }
@@ -186,19 +190,25 @@ impl App {
             return Ok(Vec::new());
         }
         let setup = self.routing_setup().await?;
+        let mut candidates = self.candidates().await?;
         let mut out = Vec::new();
         for a in short.items {
             if let Some(order) = self.store.get_order(a.order_id).await? {
-                out.push(self.allocate_one(&order, &setup, actor).await?);
+                out.push(
+                    self.allocate_one(&order, &setup, &mut candidates, actor)
+                        .await?,
+                );
             }
         }
         Ok(out)
     }
 
+    /// Allocates one order; `candidates` carry today's load and count this allocation.
     async fn allocate_one(
         &self,
         order: &StoredOrder,
         setup: &RoutingSetup,
+        candidates: &mut [Candidate],
         actor: &Actor,
     ) -> Result<AllocationOutcome> {
         let id = order.id;
@@ -229,10 +239,10 @@ impl App {
                 "有商品未匹配 / a line is not mapped to a SKU",
             ));
         };
-        let (candidates, stock) = self.candidates_and_stock(&facts).await?;
+        let stock = self.stock_for(&facts.needs).await?;
         let decision = route(
             &facts,
-            &candidates,
+            candidates,
             &stock,
             &setup.rules,
             &setup.strategies,
@@ -274,12 +284,19 @@ impl App {
             reservations,
         };
         match self.store.save_allocation(&new, actor).await {
-            Ok(_) if complete => Ok(AllocationOutcome {
-                order_id: id,
-                status: "allocated".into(),
-                message: format!("{} 个包裹 / shipments", decision.shipments.len()),
-                decision: Some(decision),
-            }),
+            Ok(_) if complete => {
+                for c in candidates.iter_mut() {
+                    if new.warehouses.contains(&c.id) {
+                        c.routed_today += 1;
+                    }
+                }
+                Ok(AllocationOutcome {
+                    order_id: id,
+                    status: "allocated".into(),
+                    message: format!("{} 个包裹 / shipments", decision.shipments.len()),
+                    decision: Some(decision),
+                })
+            }
             Ok(_) => Ok(AllocationOutcome {
                 order_id: id,
                 status: "short".into(),
@@ -332,11 +349,9 @@ impl App {
         }))
     }
 
-    /// The warehouses (with today's load) and what each has available of the order's SKUs.
-    pub(crate) async fn candidates_and_stock(
-        &self,
-        facts: &OrderFacts,
-    ) -> Result<(Vec<Candidate>, Stock)> {
+    /// The warehouses, with the shipments routed to each since midnight China time. A
+    /// batch reads them once and counts its own allocations on top.
+    pub(crate) async fn candidates(&self) -> Result<Vec<Candidate>> {
         let since = china_day_start(self.now_ms());
         let routed: BTreeMap<WarehouseId, i64> = self
             .store
@@ -355,7 +370,7 @@ impl App {
             )
             .await?
             .items;
-        let candidates = warehouses
+        Ok(warehouses
             .into_iter()
             .map(|w| Candidate {
                 id: w.id,
@@ -366,9 +381,16 @@ impl App {
                 routed_today: routed.get(&w.id).copied().unwrap_or(0),
                 active: w.fields.active,
             })
-            .collect();
+            .collect())
+    }
+
+    /// What each warehouse has available of these SKUs, now.
+    pub(crate) async fn stock_for(
+        &self,
+        needs: &jxc_core::fulfillment::routing::Needs,
+    ) -> Result<Stock> {
         let mut stock = Stock::new();
-        for sku in facts.needs.keys() {
+        for sku in needs.keys() {
             let rows = self
                 .store
                 .stock_summary(
@@ -385,11 +407,11 @@ impl App {
                 .await?;
             for r in rows.items {
                 if let Some(w) = r.warehouse_id {
-                    stock.insert((w, SkuId(sku.0)), r.available);
+                    stock.insert((w, *sku), r.available);
                 }
             }
         }
-        Ok((candidates, stock))
+        Ok(stock)
     }
 
     /// An order's allocation, if it has one.

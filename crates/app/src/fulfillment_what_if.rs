@@ -80,7 +80,8 @@ impl App {
                 *all.needs.entry(*sku).or_default() += q;
             }
         }
-        let (mut candidates, stock): (_, Stock) = self.candidates_and_stock(&all).await?;
+        let stock: Stock = self.stock_for(&all.needs).await?;
+        let mut candidates = self.candidates().await?;
         for c in &mut candidates {
             c.routed_today = 0;
         }

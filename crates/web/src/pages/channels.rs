@@ -13,7 +13,6 @@ use axum::Form;
 use axum::extract::{Path, State};
 use axum::http::{HeaderMap, Uri, header};
 use axum::response::{IntoResponse, Response};
-use chrono::{DateTime, Utc};
 use jxc_core::ids::ShopId;
 use jxc_core::paging::{MAX_LIMIT, PageRequest};
 use jxc_core::partners::{Platform, Shop};
@@ -65,8 +64,7 @@ fn trigger_label(ctx: &Ctx, t: SyncTrigger) -> &'static str {
 
 /// Unix milliseconds in China time ("" for none).
 fn ms_time(ms: Option<i64>) -> String {
-    ms.and_then(DateTime::<Utc>::from_timestamp_millis)
-        .map(jxc_app::exports::shanghai_time)
+    ms.map(jxc_app::exports::shanghai_time_ms)
         .unwrap_or_default()
 }
 

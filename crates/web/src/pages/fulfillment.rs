@@ -178,13 +178,7 @@ pub(crate) fn allocation_view(ctx: &Ctx, names: &Names, a: &Allocation) -> Alloc
         missing,
         carrier,
         why,
-        at: chrono::DateTime::from_timestamp_millis(a.created_at)
-            .map(|t| {
-                (t + chrono::Duration::hours(8))
-                    .format("%Y-%m-%d %H:%M:%S")
-                    .to_string()
-            })
-            .unwrap_or_default(),
+        at: jxc_app::exports::shanghai_time_ms(a.created_at),
         by: a.created_by.clone(),
     }
 }

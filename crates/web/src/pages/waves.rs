@@ -41,16 +41,6 @@ struct WaveRow {
     at: String,
 }
 
-fn china_time(ms: i64) -> String {
-    chrono::DateTime::from_timestamp_millis(ms)
-        .map(|t| {
-            (t + chrono::Duration::hours(8))
-                .format("%Y-%m-%d %H:%M")
-                .to_string()
-        })
-        .unwrap_or_default()
-}
-
 fn row(ctx: &Ctx, codes: &HashMap<i64, String>, w: &Wave) -> WaveRow {
     WaveRow {
         id: w.id,
@@ -64,7 +54,7 @@ fn row(ctx: &Ctx, codes: &HashMap<i64, String>, w: &Wave) -> WaveRow {
         },
         carrier: w.carrier.clone(),
         orders: w.orders.len(),
-        at: china_time(w.created_at),
+        at: jxc_app::exports::shanghai_time_ms(w.created_at),
     }
 }
 
