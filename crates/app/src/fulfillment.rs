@@ -447,7 +447,12 @@ impl App {
         actor: &Actor,
     ) -> Result<()> {
         for id in ids {
-            self.store.release_allocation(*id, actor).await?;
+            match self.store.release_allocation(*id, actor).await {
+                // A shipped order keeps its allocation: what left cannot be un-reserved;
+                // its hold only informs (a return brings the goods back).
+                Ok(_) | Err(jxc_store::StoreError::Conflict(_)) => {}
+                Err(e) => return Err(e.into()),
+            }
         }
         Ok(())
     }

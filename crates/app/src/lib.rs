@@ -18,6 +18,8 @@ pub mod inventory;
 pub mod orders;
 pub mod orders_manual;
 pub mod partners;
+pub mod shipments;
+pub mod shipping;
 pub mod users;
 pub mod warehouses;
 pub mod waves;

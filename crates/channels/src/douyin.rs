@@ -16,6 +16,13 @@
 //!   `msg` / `sub_code` / `sub_msg` form is read too). 60000 (触发限流) → rate limited;
 //!   30001 (授权失效) and 40001/40003 whose `sub_code` is about the signature, the
 //!   access_token or the app_key → unauthorized; others → platform error.
+//! - Shipping (发货回传): `order.logisticsAdd` with `order_id`, `company_code` (Douyin's
+//!   logistics company code, [`crate::carriers`]) and `logistics_code` (the tracking
+//!   number); success is the envelope's `err_no` 0. The call ships whole orders only (a
+//!   part shipment is `order.logisticsAddMultiPack`, not used), so a part shipment is
+//!   refused before sending. The shape is from Douyin's public docs and *unconfirmed* here
+//!   (the spec covers reading orders only), and so is the answer to the same tracking
+//!   number sent twice (the simulator accepts it).
 //! - Amounts are integer 分. Per line: `origin_amount` = price × qty, `sum_amount` = after
 //!   the line's own discount, `pay_amount` = what the buyer paid for the line, so Σ lines
 //!   paid = pay_amount − post_amount. `promotion_shop_amount` / `promotion_platform_amount`
@@ -46,7 +53,7 @@ use crate::status::{PlatformState, StatusRow, lookup};
 use crate::wire::{Text, either};
 use crate::{
     Channel, ChannelError, Fetched, OrderPage, PushChannel, PushContent, PushMessage, RemoteOrder,
-    ShopCredentials, WebhookRequest, Window,
+    ShipNotice, ShopCredentials, WebhookRequest, Window, carriers,
 };
 
 pub const DEFAULT_BASE_URL: &str = "https://openapi-fxg.jinritemai.com";
@@ -304,6 +311,17 @@ impl Channel for Douyin {
             ChannelError::malformed(format!("订单详情格式不符 / unexpected shape: {e}"), &body)
         })?;
         Ok(r.data.shop_order_detail.map(|raw| self.read(&raw)))
+    }
+
+    async fn ship(&self, s: &ShipNotice) -> Result<(), ChannelError> {
+        let (order_id, tracking) = s.checked()?;
+        s.whole_order_only("抖店 / Douyin")?;
+        let params = json!({
+            "order_id": order_id,
+            "company_code": carriers::platform_code(&s.carrier, Platform::Douyin)?,
+            "logistics_code": tracking,
+        });
+        self.call("order.logisticsAdd", &params).await.map(|_| ())
     }
 }
 

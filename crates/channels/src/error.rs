@@ -20,7 +20,9 @@ pub enum ChannelError {
     /// The platform refused the credentials or the signature (session expired, bad key).
     #[error("平台拒绝授权 / the platform refused the credentials: {0}")]
     Unauthorized(String),
-    /// Any other error the platform answered with, in its own words.
+    /// Any other error the platform answered with, in its own words; or a request the
+    /// adapter refused before sending it, for a reason the platform would refuse it for
+    /// (an unknown carrier, no tracking number): those codes start with `jxc.`.
     #[error("平台错误 {code} / platform error: {message}")]
     Platform { code: String, message: String },
     /// The answer could not be read at all (not JSON, not the documented shape). `raw`

@@ -15,6 +15,12 @@
 //!   are `{"error_response":{"code","zh_desc","en_desc"}}`: 2 (App Call Limited) is a rate
 //!   limit; 12 (invalid signature), 19 (invalid access_token), 18 (no access_token) and
 //!   10 (invalid app key, *unconfirmed*) refuse the credentials.
+//! - Shipping (发货回传): `jingdong.pop.order.shipment` with `orderId`, `logiCoprId` (JD's
+//!   company id, [`crate::carriers`]) and `logiNo`; the answer is
+//!   `jingdong_pop_order_shipment_responce.sopjosshipment_result{success, chineseErrCode}`.
+//!   Whole orders only, so a part shipment is refused before sending. The shape is from
+//!   JD's public docs and *unconfirmed* here (the spec covers reading orders only), and so
+//!   is the answer to the same tracking number sent twice (the simulator accepts it).
 //! - Money is yuan text. JD gives no per-line amounts: the order's whole discount
 //!   (`orderTotalPrice + freightPrice − orderPayment`, which is `sellerDiscount` when JD
 //!   funded nothing) is split over the lines by largest remainder on `jdPrice × itemTotal`.
@@ -44,7 +50,10 @@ use crate::money::Yuan;
 use crate::sign;
 use crate::status::{self, PlatformState, StatusRow};
 use crate::wire::{Count, Text};
-use crate::{Channel, ChannelError, Fetched, OrderPage, RemoteOrder, ShopCredentials, Window};
+use crate::{
+    Channel, ChannelError, Fetched, OrderPage, RemoteOrder, ShipNotice, ShopCredentials, Window,
+    carriers,
+};
 
 pub const DEFAULT_BASE_URL: &str = "https://api.jd.com";
 
@@ -214,6 +223,35 @@ impl Channel for Jd {
             .filter(|raw| raw.get().trim() != "null")
             .map(|raw| Fetched::read(&raw, "orderId", |o| read_order(self.shop, o))))
     }
+
+    async fn ship(&self, s: &ShipNotice) -> Result<(), ChannelError> {
+        let (order_id, logi_no) = s.checked()?;
+        s.whole_order_only("京东 / JD")?;
+        let business = serde_json::json!({
+            "orderId": order_id,
+            "logiCoprId": carriers::platform_code(&s.carrier, Platform::Jd)?,
+            "logiNo": logi_no,
+        });
+        let body = self.call("jingdong.pop.order.shipment", business).await?;
+        let r: ShipmentResponce = answer(&body, "jingdong_pop_order_shipment_responce")?;
+        match r.sopjosshipment_result {
+            Some(result) if result.success => Ok(()),
+            Some(result) => Err(ChannelError::Platform {
+                code: match result.error_code.0.trim() {
+                    "" => "success=false".to_string(),
+                    code => code.to_string(),
+                },
+                message: match result.chinese_err_code.0.trim() {
+                    "" => snippet(&body),
+                    zh => zh.to_string(),
+                },
+            }),
+            None => Err(ChannelError::malformed(
+                "缺少 sopjosshipment_result / no sopjosshipment_result",
+                &body,
+            )),
+        }
+    }
 }
 
 // ---- The answer's shape -------------------------------------------------------------
@@ -246,6 +284,23 @@ struct DetailInfo {
     api_result: Option<ApiResult>,
     #[serde(default, rename = "orderInfo")]
     order_info: Option<Box<RawValue>>,
+}
+
+#[derive(Deserialize)]
+struct ShipmentResponce {
+    #[serde(default)]
+    sopjosshipment_result: Option<ShipmentResult>,
+}
+
+#[derive(Deserialize)]
+#[serde(rename_all = "camelCase")]
+struct ShipmentResult {
+    #[serde(default)]
+    success: bool,
+    #[serde(default)]
+    chinese_err_code: Text,
+    #[serde(default)]
+    error_code: Text,
 }
 
 #[derive(Deserialize)]

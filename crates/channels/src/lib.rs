@@ -5,6 +5,10 @@
 //! - Push platforms ([`shopify`], [`woocommerce`], and Douyin's push messages) implement
 //!   [`PushChannel`]: verify a webhook's signature in constant time, then read it.
 //!
+//! - Every pull adapter also writes a shipment back ([`Channel::ship`], 发货回传): the
+//!   carrier (our code, mapped through the one table in [`carriers`]) and the tracking
+//!   number, for the whole order or some of its lines.
+//!
 //! Every adapter signs exactly as `shared/specs/integrations.md` says (each signer has its
 //! test vector as a unit test), parses money from decimal text straight to 分 ([`money`]),
 //! and maps the platform's statuses through a table ([`status`]). What it returns is our
@@ -19,10 +23,13 @@ pub mod credentials;
 pub mod error;
 pub mod http;
 pub mod money;
+pub mod notify;
 pub mod sign;
 pub mod status;
 pub mod waybill;
 mod wire;
+
+pub mod carriers;
 
 // The platforms (one file each; see each module's header for its API and quirks).
 pub mod cainiao;
@@ -133,6 +140,67 @@ pub trait Channel: Send + Sync {
 
     /// One order by the platform's id; `None` if the platform does not know it.
     async fn order(&self, platform_order_id: &str) -> Result<Option<Fetched>, ChannelError>;
+
+    /// 发货回传: tells the platform the order shipped, with the carrier and tracking number.
+    /// Idempotent on the platform side as far as the platform allows: shipping an order the
+    /// platform already shows as shipped with the same tracking number is Ok.
+    async fn ship(&self, s: &ShipNotice) -> Result<(), ChannelError>;
+}
+
+/// One parcel of an order, as the platform is told it shipped.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct ShipNotice {
+    pub platform_order_id: String,
+    /// Our carrier code (`yuantong`, `zhongtong`, `sf`, `yunda`, `shentong`, `ems`, `jd`,
+    /// `local`; see [`carriers::CARRIERS`]).
+    pub carrier: String,
+    pub tracking_no: String,
+    /// The platform's line ids shipped in this parcel; empty = the whole order.
+    pub line_ids: Vec<String>,
+}
+
+impl ShipNotice {
+    /// The order id and tracking number, trimmed; a refusal when either is empty. Adapters
+    /// call this before sending anything.
+    pub(crate) fn checked(&self) -> Result<(&str, &str), ChannelError> {
+        let order = self.platform_order_id.trim();
+        let tracking = self.tracking_no.trim();
+        if order.is_empty() {
+            return Err(refused(
+                "jxc.missing-order-id",
+                "缺少平台订单号 / no platform order id",
+            ));
+        }
+        if tracking.is_empty() {
+            return Err(refused(
+                "jxc.missing-tracking-no",
+                "缺少运单号 / no tracking number",
+            ));
+        }
+        Ok((order, tracking))
+    }
+
+    /// Refuses a part shipment on a platform whose shipping call covers whole orders only.
+    pub(crate) fn whole_order_only(&self, platform: &str) -> Result<(), ChannelError> {
+        if self.line_ids.is_empty() {
+            return Ok(());
+        }
+        Err(refused(
+            "jxc.part-shipment-unsupported",
+            &format!(
+                "{platform} 只能整单发货，不能按商品行回传 / {platform} ships whole orders only, not some of their lines"
+            ),
+        ))
+    }
+}
+
+/// A request refused before it was sent, for a reason the platform would refuse it for
+/// (codes `jxc.…`; never retryable).
+pub(crate) fn refused(code: &str, message: &str) -> ChannelError {
+    ChannelError::Platform {
+        code: code.to_string(),
+        message: message.to_string(),
+    }
 }
 
 /// An incoming webhook request: headers (names lower-case) and the raw body, unparsed.

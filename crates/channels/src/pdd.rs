@@ -17,6 +17,12 @@
 //!   present (it is readable), else what came.
 //! - Status: `refund_status` 4 (退款成功) closes the order (`已关闭`); otherwise
 //!   `order_status` 1/2/3 is stored as its label. The lines carry the refund label.
+//! - Shipping (发货回传): `pdd.logistics.online.send` with `order_sn`, `logistics_id`
+//!   (PDD's numeric company id, [`crate::carriers`]) and `tracking_number`; the answer is
+//!   `logistics_online_send_response.is_success`. Whole orders only (the call has no line
+//!   parameter), so a part shipment is refused before sending. The shape is from PDD's
+//!   public docs and *unconfirmed* here (the spec covers reading orders only), and so is
+//!   the answer to the same tracking number sent twice (the simulator accepts it).
 //! - Errors (codes from public SDKs and forum posts, *unconfirmed*): 70031/70032/70033
 //!   (调用频率/流量限制) → rate limited; 10016/10019/10035 (client_id、access_token、
 //!   签名) → unauthorized; others → platform error.
@@ -37,7 +43,10 @@ use crate::money::Yuan;
 use crate::sign::{md5_upper, sorted_concat};
 use crate::status::{PlatformState, StatusRow, lookup};
 use crate::wire::{Text, either};
-use crate::{Channel, ChannelError, Fetched, OrderPage, RemoteOrder, ShopCredentials, Window};
+use crate::{
+    Channel, ChannelError, Fetched, OrderPage, RemoteOrder, ShipNotice, ShopCredentials, Window,
+    carriers,
+};
 
 pub const DEFAULT_BASE_URL: &str = "https://gw-api.pinduoduo.com";
 /// The platform's limit on `end_updated_at − start_updated_at`.
@@ -89,8 +98,6 @@ pub fn refund_label(refund_status: i64) -> String {
 pub fn sign<'a>(secret: &str, params: impl IntoIterator<Item = (&'a str, &'a str)>) -> String {
     md5_upper(&format!("{secret}{}{secret}", sorted_concat(params)))
 }
-
-/// Unix milliseconds as whole seconds, rounded up.
 
 /// A parameter's text as it is signed: strings as they are, anything else JSON.
 fn param_text(v: &Value) -> String {
@@ -240,6 +247,45 @@ impl Channel for Pdd {
             .filter(|raw| raw.get() != "null")
             .map(|raw| self.read(&raw)))
     }
+
+    async fn ship(&self, s: &ShipNotice) -> Result<(), ChannelError> {
+        let (order_sn, tracking) = s.checked()?;
+        s.whole_order_only("拼多多 / Pinduoduo")?;
+        let company = carriers::platform_code(&s.carrier, Platform::Pdd)?;
+        let logistics_id: u64 = company
+            .parse()
+            .map_err(|_| crate::refused("jxc.carrier-not-on-platform", &company))?;
+        let mut p = Map::new();
+        p.insert("order_sn".into(), order_sn.into());
+        p.insert("logistics_id".into(), logistics_id.into());
+        p.insert("tracking_number".into(), tracking.into());
+        let body = self.call("pdd.logistics.online.send", p).await?;
+        let r: OnlineSendResponse = serde_json::from_str(&body).map_err(|e| {
+            ChannelError::malformed(format!("发货回执格式不符 / unexpected shape: {e}"), &body)
+        })?;
+        if r.logistics_online_send_response.is_success {
+            Ok(())
+        } else {
+            Err(ChannelError::Platform {
+                code: "is_success=false".into(),
+                message: format!(
+                    "拼多多未确认发货 / Pinduoduo did not confirm: {}",
+                    crate::http::snippet(&body)
+                ),
+            })
+        }
+    }
+}
+
+#[derive(Deserialize)]
+struct OnlineSendResponse {
+    logistics_online_send_response: OnlineSend,
+}
+
+#[derive(Deserialize)]
+struct OnlineSend {
+    #[serde(default)]
+    is_success: bool,
 }
 
 impl Pdd {

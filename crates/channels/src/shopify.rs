@@ -9,6 +9,8 @@
 //!   rel="next"`), not by number: page 1 is the filtered query, page N follows N − 1 next
 //!   links. The adapter remembers each window's cursors, so asking pages 1, 2, 3 in turn
 //!   costs one request each; asking page N cold walks the pages before it.
+//! - **Ship** (发货回传): through the order's fulfillment orders (`fulfil.rs`), with the
+//!   carrier's name as the tracking company ([`crate::carriers`]).
 //! - **Push**: `X-Shopify-Hmac-Sha256` = base64(HMAC-SHA256(`webhook_secret`, raw body)),
 //!   compared in constant time before anything is read; `X-Shopify-Webhook-Id` is the
 //!   delivery id. `orders/*` topics carry the order; `refunds/create` carries a refund, so
@@ -49,10 +51,11 @@ use serde_json::value::RawValue;
 use crate::http::{Http, snippet};
 use crate::status::{PlatformState, StatusRow};
 use crate::{
-    Channel, ChannelError, Fetched, OrderPage, PushChannel, PushContent, PushMessage,
+    Channel, ChannelError, Fetched, OrderPage, PushChannel, PushContent, PushMessage, ShipNotice,
     ShopCredentials, WebhookRequest, Window, sign,
 };
 
+mod fulfil;
 mod order;
 
 use order::{read_list, read_one};
@@ -266,6 +269,10 @@ impl Channel for Shopify {
             }
             _ => Err(platform_error(status, &body)),
         }
+    }
+
+    async fn ship(&self, s: &ShipNotice) -> Result<(), ChannelError> {
+        self.fulfil(s).await
     }
 }
 

@@ -13,6 +13,13 @@
 //!   adjust_fee`; what the buyer paid for it is `divide_order_fee` (after order-level
 //!   discounts), else `payment`. The order-level discount (`discount_merchant`) is the sum
 //!   of the lines' shares; TOP does not say in these fields which part the platform funded.
+//! - Shipping (发货回传): `taobao.logistics.offline.send` (自己联系物流): `tid`, `out_sid`
+//!   (the tracking number), `company_code` ([`crate::carriers`]); a part shipment adds
+//!   `is_split=1` and `sub_tid` (the oids, comma-separated). The answer is
+//!   `logistics_offline_send_response.shipping.is_success`. This shape is from TOP's public
+//!   docs and *unconfirmed* here (the spec covers reading orders only), and so is what TOP
+//!   answers to the same tracking number sent twice: the simulator accepts it; if TOP
+//!   answers an error instead, it comes back as that error.
 //! - TOP times have whole seconds. The query asks for the window widened to whole seconds
 //!   and keeps the orders whose `modified` falls in `[start, end)`, so an order modified
 //!   exactly at a window's end comes in the next window, whatever TOP does at the edges.
@@ -34,7 +41,10 @@ use crate::money::Yuan;
 use crate::sign;
 use crate::status::{self, PlatformState, StatusRow};
 use crate::wire::{Count, Text};
-use crate::{Channel, ChannelError, Fetched, OrderPage, RemoteOrder, ShopCredentials, Window};
+use crate::{
+    Channel, ChannelError, Fetched, OrderPage, RemoteOrder, ShipNotice, ShopCredentials, Window,
+    carriers,
+};
 
 pub const DEFAULT_BASE_URL: &str = "https://gw.api.taobao.com";
 
@@ -241,6 +251,30 @@ impl Channel for Taobao {
             .trade
             .map(|raw| Fetched::read(&raw, "tid", |t| read_trade(self.shop, t))))
     }
+
+    async fn ship(&self, s: &ShipNotice) -> Result<(), ChannelError> {
+        let (tid, out_sid) = s.checked()?;
+        let company = carriers::platform_code(&s.carrier, self.platform)?;
+        let mut params = vec![
+            ("tid", tid.to_string()),
+            ("out_sid", out_sid.to_string()),
+            ("company_code", company),
+        ];
+        if !s.line_ids.is_empty() {
+            let oids: Vec<&str> = s.line_ids.iter().map(|l| l.trim()).collect();
+            params.push(("is_split", "1".to_string()));
+            params.push(("sub_tid", oids.join(",")));
+        }
+        let body = self.call("taobao.logistics.offline.send", &params).await?;
+        let sent: OfflineSend = answer(&body, "logistics_offline_send_response")?;
+        match sent.shipping {
+            Some(Shipping { is_success: true }) => Ok(()),
+            _ => Err(ChannelError::Platform {
+                code: "is_success=false".into(),
+                message: format!("淘宝未确认发货 / TOP did not confirm: {}", snippet(&body)),
+            }),
+        }
+    }
 }
 
 /// TOP's answer for an unknown tid (`isv.trade-not-exist`, 交易不存在).
@@ -350,6 +384,18 @@ struct Line {
     payment: Yuan,
     #[serde(default)]
     refund_status: Text,
+}
+
+#[derive(Deserialize)]
+struct OfflineSend {
+    #[serde(default)]
+    shipping: Option<Shipping>,
+}
+
+#[derive(Deserialize)]
+struct Shipping {
+    #[serde(default)]
+    is_success: bool,
 }
 
 #[derive(Deserialize)]

@@ -7,6 +7,14 @@
 //!   exclusive, so our half-open window `[start, end)` asks for after `ceil(start) − 1 s`,
 //!   before `ceil(end)`. Pages are numbered; `X-WP-TotalPages` says whether one follows and
 //!   `X-WP-Total` is the window's total. Errors are `{"code", "message", "data":{"status"}}`.
+//! - **Ship** (发货回传): `PUT {base_url}/wp-json/wc/v3/orders/{id}` with
+//!   `{"status":"completed","meta_data":[{"key":"_tracking_number",…},{"key":"_tracking_provider",…}]}`
+//!   (the keys the WooCommerce Shipment Tracking extension reads; the provider is the
+//!   carrier's name from [`crate::carriers`]). WooCommerce takes any edit of any order, so
+//!   the adapter reads the order first: one already `completed` with this tracking number
+//!   is done (Ok, nothing sent); one completed otherwise, closed (cancelled, refunded,
+//!   failed, trash) or not paid is refused. Whole orders only. The shape is from the
+//!   public REST docs and *unconfirmed* here (the spec covers reading orders only).
 //! - **Push**: `X-WC-Webhook-Signature` = base64(HMAC-SHA256(`webhook_secret`, raw body)),
 //!   compared in constant time before anything is read; `X-WC-Webhook-Delivery-ID` is the
 //!   delivery id. `order.created` / `order.updated` / `order.restored` carry the order;
@@ -46,8 +54,8 @@ use serde_json::value::RawValue;
 use crate::http::{Http, snippet};
 use crate::status::{PlatformState, StatusRow};
 use crate::{
-    Channel, ChannelError, Fetched, OrderPage, PushChannel, PushContent, PushMessage,
-    ShopCredentials, WebhookRequest, Window, sign,
+    Channel, ChannelError, Fetched, OrderPage, PushChannel, PushContent, PushMessage, ShipNotice,
+    ShopCredentials, WebhookRequest, Window, carriers, refused, sign,
 };
 
 mod order;
@@ -105,14 +113,17 @@ impl Woo {
         })
     }
 
+    fn url(&self, path: &str) -> String {
+        format!("{}/wp-json/wc/v3/{path}", self.base)
+    }
+
     async fn get(&self, path: &str, query: &[(&str, String)]) -> Result<Answer, ChannelError> {
-        let url = format!("{}/wp-json/wc/v3/{path}", self.base);
-        let req = self
-            .http
-            .client()
-            .get(url)
-            .query(query)
-            .basic_auth(&self.key, Some(&self.secret));
+        let req = self.http.client().get(self.url(path)).query(query);
+        self.send(req).await
+    }
+
+    async fn send(&self, req: reqwest::RequestBuilder) -> Result<Answer, ChannelError> {
+        let req = req.basic_auth(&self.key, Some(&self.secret));
         let r = self
             .http
             .send_reading_errors(req, |body| error_text(body).1)
@@ -180,6 +191,97 @@ impl Channel for Woo {
             }
             _ => Err(platform_error(&a.body)),
         }
+    }
+
+    async fn ship(&self, s: &ShipNotice) -> Result<(), ChannelError> {
+        let (id, tracking) = s.checked()?;
+        s.whole_order_only("WooCommerce")?;
+        if !id.bytes().all(|b| b.is_ascii_digit()) {
+            return Err(refused(
+                "jxc.not-an-order-id",
+                &format!("不是 WooCommerce 订单号 / not a WooCommerce order id: {id}"),
+            ));
+        }
+        let provider = carriers::platform_code(&s.carrier, Platform::Woocommerce)?;
+        let a = self.get(&format!("orders/{id}"), &[]).await?;
+        if a.status != 200 {
+            return Err(platform_error(&a.body));
+        }
+        let now: ShippingState = serde_json::from_str(&a.body).map_err(|e| {
+            ChannelError::malformed(format!("订单格式不符 / unexpected order: {e}"), &a.body)
+        })?;
+        let sent_before = now.meta("_tracking_number");
+        match (
+            now.status.as_str(),
+            crate::status::lookup(STATUSES, &now.status),
+        ) {
+            ("completed", _) if sent_before.as_deref() == Some(tracking) => return Ok(()),
+            ("completed", _) => {
+                let before = sent_before.as_deref().unwrap_or("-");
+                return Err(refused(
+                    "jxc.already-completed",
+                    &format!(
+                        "订单已完成，运单号 {before} / the order is completed already, tracking number {before}"
+                    ),
+                ));
+            }
+            (status, Some(row))
+                if matches!(row.state, PlatformState::Closed | PlatformState::Unpaid) =>
+            {
+                return Err(refused(
+                    "jxc.order-not-shippable",
+                    &format!(
+                        "订单状态 {status} 不能发货 / an order in status {status} cannot ship"
+                    ),
+                ));
+            }
+            _ => {}
+        }
+        let body = serde_json::json!({
+            "status": "completed",
+            "meta_data": [
+                { "key": "_tracking_number", "value": tracking },
+                { "key": "_tracking_provider", "value": provider },
+            ],
+        });
+        let a = self
+            .send(
+                self.http
+                    .client()
+                    .put(self.url(&format!("orders/{id}")))
+                    .json(&body),
+            )
+            .await?;
+        match a.status {
+            200 | 201 => Ok(()),
+            _ => Err(platform_error(&a.body)),
+        }
+    }
+}
+
+/// What shipping needs of an order: its status and its meta data.
+#[derive(Deserialize)]
+struct ShippingState {
+    status: String,
+    #[serde(default)]
+    meta_data: Vec<Meta>,
+}
+
+#[derive(Deserialize)]
+struct Meta {
+    key: String,
+    #[serde(default)]
+    value: serde_json::Value,
+}
+
+impl ShippingState {
+    /// The text of the meta entry `key`, if any.
+    fn meta(&self, key: &str) -> Option<String> {
+        self.meta_data
+            .iter()
+            .rev()
+            .find(|m| m.key == key)
+            .and_then(|m| m.value.as_str().map(str::to_string))
     }
 }
 

@@ -45,8 +45,10 @@ pub enum Action {
     ChannelsSync,
     /// 分仓占用: route approved orders to warehouses and reserve their stock, release.
     FulfillmentAllocate,
-    /// 分仓设置: the routing rules and strategies.
+    /// 分仓设置: the routing rules and strategies; 发货设置: waybills, sender, buyer hook.
     RoutingEdit,
+    /// 打印面单, 扫描验货, 发货: take waybills, verify and ship.
+    ShipmentsShip,
     /// 操作日志 and `jxc check`.
     AuditView,
     /// 用户与角色.
@@ -54,7 +56,7 @@ pub enum Action {
 }
 
 impl Action {
-    pub const ALL: [Action; 18] = [
+    pub const ALL: [Action; 19] = [
         Action::Dashboard,
         Action::CatalogView,
         Action::CatalogEdit,
@@ -71,6 +73,7 @@ impl Action {
         Action::ChannelsSync,
         Action::FulfillmentAllocate,
         Action::RoutingEdit,
+        Action::ShipmentsShip,
         Action::AuditView,
         Action::UsersManage,
     ];
@@ -95,6 +98,7 @@ pub fn roles_for(a: Action) -> &'static [Role] {
         Action::ChannelsSync => &[Admin, Service],
         Action::FulfillmentAllocate => &[Admin, Service, Warehouse],
         Action::RoutingEdit => &[Admin, Warehouse],
+        Action::ShipmentsShip => &[Admin, Warehouse],
         Action::AuditView => &[Admin, Finance],
         Action::UsersManage => &[Admin],
     }

@@ -12,6 +12,12 @@
 //!   the line id. Amounts are integer 分. The receiver comes encrypted only
 //!   (`encrypt_post_receiver`, `encrypt_post_tel`, `post_addr.encrypt_detail`).
 //! - A line's `after_sale_info.refund_status`: 0 none, 1 asked (待退款), 3 refunded.
+//! - `order.logisticsAdd`: ships a whole order (`order_id`, `company_code` one of
+//!   [`COMPANY_CODES`], `logistics_code` = the tracking number) → `err_no` 0; the order
+//!   then reads 3 已发货 with its `logistics_info`. The same tracking number again is a
+//!   success; an unknown order is 50002 订单不存在, one that cannot ship 50002
+//!   `isv.business-failed:10007` 此订单状态不允许发货, a missing tracking number or an unknown
+//!   company 40004 `isv.parameter-invalid:10002`.
 //! - Errors: `{"err_no":…,"message":…,"sub_code":…,"sub_msg":…,"data":null}`: 40003 with
 //!   `isv.app-id-invalid` / `isv.signature-invalid` / `isv.access-token-no-existed`,
 //!   60000 rate limited, 40004 bad business parameters.
@@ -28,7 +34,7 @@ use hmac::{KeyInit, Mac};
 use md5::{Digest, Md5};
 use serde_json::{Map, Value, json};
 
-use crate::{SimOrder, SimRefund, SimServer, SimState, SimStatus};
+use crate::{ShipRefusal, SimOrder, SimRefund, SimServer, SimState, SimStatus};
 
 pub const MAX_WINDOW_SECS: i64 = 24 * 3600;
 pub const MAX_PAGE_SIZE: i64 = 100;
@@ -42,6 +48,7 @@ pub fn router(state: SimState) -> axum::Router {
     axum::Router::new()
         .route("/order/searchList", post(search_list))
         .route("/order/orderDetail", post(order_detail))
+        .route("/order/logisticsAdd", post(logistics_add))
         .with_state(state)
 }
 
@@ -75,6 +82,7 @@ pub fn cipher(s: &str) -> String {
 pub fn status_code(o: &SimOrder) -> i64 {
     match o.status {
         SimStatus::Unpaid => 1,
+        SimStatus::Paid if o.part_shipped() => 101,
         SimStatus::Paid => 2,
         SimStatus::Shipped => 3,
         SimStatus::Cancelled => 4,
@@ -237,6 +245,64 @@ async fn order_detail(
     }
 }
 
+/// The logistics company codes this simulated shop may ship with.
+pub const COMPANY_CODES: [&str; 9] = [
+    "yuantong",
+    "zhongtong",
+    "shentong",
+    "yunda",
+    "shunfeng",
+    "ems",
+    "jd",
+    "youzhengguonei",
+    "jtexpress",
+];
+
+async fn logistics_add(
+    State(state): State<SimState>,
+    Query(q): Query<HashMap<String, String>>,
+    body: String,
+) -> Response {
+    let p = match admit(&state, "order.logisticsAdd", &q, &body) {
+        Ok(p) => p,
+        Err(r) => return *r,
+    };
+    let text = |k: &str| p.get(k).and_then(Value::as_str).unwrap_or_default().trim();
+    let bad = |why: &str| error(40004, "非法的参数", "isv.parameter-invalid:10002", why);
+    let (company, tracking) = (text("company_code"), text("logistics_code"));
+    if tracking.is_empty() {
+        return bad("运单号不能为空");
+    }
+    if !COMPANY_CODES.contains(&company) {
+        return bad("物流公司不存在");
+    }
+    let unknown = || {
+        error(
+            50002,
+            "业务处理失败",
+            "isv.business-failed:4000001",
+            "订单不存在",
+        )
+    };
+    let Some(id) = parse_order_id(text("order_id")) else {
+        return unknown();
+    };
+    let cannot = || {
+        error(
+            50002,
+            "业务处理失败",
+            "isv.business-failed:10007",
+            "此订单状态不允许发货",
+        )
+    };
+    match state.world.ship(id, company, tracking, &[]) {
+        Ok(()) => ok(json!({})),
+        Err(ShipRefusal::MissingTrackingNo) => bad("运单号不能为空"),
+        Err(ShipRefusal::UnknownOrder | ShipRefusal::UnknownLine(_)) => unknown(),
+        Err(ShipRefusal::NotPaid | ShipRefusal::Closed | ShipRefusal::AlreadyShipped) => cannot(),
+    }
+}
+
 fn refund_status(r: SimRefund) -> i64 {
     match r {
         SimRefund::None => 0,
@@ -270,6 +336,11 @@ pub fn render(o: &SimOrder) -> Value {
     let line_discounts: i64 = o.lines.iter().map(|l| l.discount_fen).sum();
     let r = &o.receiver;
     let place = |name: &str| json!({"id": "", "name": name});
+    let logistics: Vec<Value> = o
+        .shipments
+        .iter()
+        .map(|s| json!({"tracking_no": s.tracking_no, "company": s.carrier, "ship_time": s.at_ms / 1000}))
+        .collect();
     json!({
         "order_id": order_id(o), "shop_id": SHOP_ID, "order_status": status_code(o),
         "create_time": o.created_ms / 1000, "pay_time": o.paid_ms.map_or(0, |t| t / 1000),
@@ -283,7 +354,8 @@ pub fn render(o: &SimOrder) -> Value {
         },
         "encrypt_post_receiver": cipher(&r.name), "encrypt_post_tel": cipher(&r.mobile),
         "buyer_words": o.buyer_message, "seller_words": "", "seller_remark_stars": 0,
-        "doudian_open_id": format!("dy_{}", o.buyer), "sku_order_list": skus
+        "doudian_open_id": format!("dy_{}", o.buyer), "sku_order_list": skus,
+        "logistics_info": logistics
     })
 }
 

@@ -13,6 +13,13 @@
 //! whole seconds (*unconfirmed*; the adapter must not depend on it), at most 30 days,
 //! `page` from 1, `page_size` ≤ 100, `order_state` a comma list. JD lists paid orders only.
 //! Ids: orderId = `ORDER_BASE + SimOrder.id`; skuId / wareId are the world's.
+//!
+//! Shipping: `jingdong.pop.order.shipment` (`orderId`, `logiCoprId` one of
+//! [`LOGI_COPR_IDS`], `logiNo`) ships the whole order →
+//! `jingdong_pop_order_shipment_responce.sopjosshipment_result{success, chineseErrCode,
+//! englishErrCode, errorCode}`; the order then reads `WAIT_GOODS_RECEIVE_CONFIRM`. A
+//! refusal is `success: false` with the reason in `chineseErrCode` (the `errorCode`s are
+//! the simulator's own). The same tracking number again is a success.
 
 use std::collections::HashMap;
 
@@ -25,7 +32,7 @@ use axum::routing::post;
 use md5::{Digest, Md5};
 use serde_json::{Value, json};
 
-use crate::world::{SimOrder, SimRefund, SimStatus};
+use crate::world::{ShipRefusal, SimOrder, SimRefund, SimStatus};
 use crate::{SimServer, SimState, china_time, parse_china_time};
 
 /// A JD orderId is this plus the world's order id (12 digits).
@@ -81,6 +88,7 @@ async fn routerjson(State(s): State<SimState>, RawQuery(query): RawQuery, body: 
     match get(&p, "method") {
         "jingdong.pop.order.search" => search(&s, &business),
         "jingdong.pop.order.get" => order_get(&s, &business),
+        "jingdong.pop.order.shipment" => shipment(&s, &business),
         _ => error("15", "不存在的方法名", "Invalid Method"),
     }
 }
@@ -243,6 +251,55 @@ fn order_get(s: &SimState, b: &Value) -> Response {
         json!({ "jingdong_pop_order_get_responce": { "code": "0", "orderDetailInfo": info } }),
     )
     .into_response()
+}
+
+/// The `logiCoprId`s this simulated shop may ship with.
+pub const LOGI_COPR_IDS: [&str; 9] = [
+    "463", "467", "470", "465", "1327", "1499", "2087", "1274", "3046",
+];
+
+fn shipment(s: &SimState, b: &Value) -> Response {
+    let answer = |ok: bool, code: &str, zh: &str, en: &str| {
+        let r =
+            json!({ "success": ok, "chineseErrCode": zh, "englishErrCode": en, "errorCode": code });
+        axum::Json(json!({ "jingdong_pop_order_shipment_responce": {
+            "code": "0", "sopjosshipment_result": r } }))
+        .into_response()
+    };
+    let (order, copr, logi_no) = (
+        param(b, "orderId"),
+        param(b, "logiCoprId"),
+        param(b, "logiNo"),
+    );
+    if logi_no.is_empty() {
+        return answer(false, "SIM-1", "运单号不能为空", "logiNo is required");
+    }
+    if !LOGI_COPR_IDS.contains(&copr.as_str()) {
+        return answer(false, "SIM-2", "物流公司不存在", "unknown logiCoprId");
+    }
+    let id = order_id(&order).filter(|id| {
+        s.world
+            .order(*id)
+            .is_some_and(|o| order_state(&o).is_some())
+    });
+    let Some(id) = id else {
+        return answer(false, "SIM-3", "订单不存在", "no such order");
+    };
+    match s.world.ship(id, &copr, &logi_no, &[]) {
+        Ok(()) => answer(true, "", "成功", "success"),
+        Err(ShipRefusal::MissingTrackingNo) => {
+            answer(false, "SIM-1", "运单号不能为空", "logiNo is required")
+        }
+        Err(ShipRefusal::UnknownOrder | ShipRefusal::UnknownLine(_) | ShipRefusal::NotPaid) => {
+            answer(false, "SIM-3", "订单不存在", "no such order")
+        }
+        Err(ShipRefusal::Closed) => {
+            answer(false, "SIM-4", "订单已取消，不能出库", "order cancelled")
+        }
+        Err(ShipRefusal::AlreadyShipped) => {
+            answer(false, "SIM-5", "订单已出库", "order shipped already")
+        }
+    }
 }
 
 /// JD's `orderState` for a world order; `None` while unpaid (JD does not list those).

@@ -29,7 +29,10 @@ use std::sync::Arc;
 
 use tokio::sync::oneshot;
 
-pub use world::{Activity, Faults, SimOrder, SimProduct, SimRefund, SimStatus, Stats, World};
+pub use world::{
+    Activity, Faults, ShipRefusal, SimOrder, SimProduct, SimRefund, SimShipment, SimStatus, Stats,
+    World,
+};
 
 /// The secrets a simulated shop was given (what the merchant enters in 店铺设置).
 #[derive(Debug, Clone)]

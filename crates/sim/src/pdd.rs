@@ -11,9 +11,15 @@
 //!   come as ciphertext with `*_mask` variants, as PDD sends them.
 //! - Refunds: a refund asked → `refund_status` 2 (售后处理中); part of the lines refunded
 //!   → 3 (退款中); all refunded → 4 (退款成功).
+//! - `pdd.logistics.online.send`: ships a whole order (`order_sn`, `logistics_id` one of
+//!   [`LOGISTICS_IDS`], `tracking_number`) → `logistics_online_send_response.is_success`;
+//!   the order then reads `order_status` 2 with its `tracking_number` and `logistics_id`.
+//!   The same tracking number again is a success.
 //! - Errors: `error_response{error_code,error_msg,sub_code,sub_msg}`: 10016 unknown
 //!   client_id, 10035 bad signature, 10019 bad access_token, 70031 rate limited, 10000
-//!   bad parameters.
+//!   bad parameters (a missing tracking number, an unknown `logistics_id`), 50000 业务处理失败
+//!   for an unknown, unpaid, closed or otherwise shipped order (the simulator's own code;
+//!   PDD's real ones are not in the spec).
 
 use std::net::SocketAddr;
 
@@ -24,7 +30,7 @@ use axum::routing::post;
 use md5::{Digest, Md5};
 use serde_json::{Map, Value, json};
 
-use crate::{SimOrder, SimRefund, SimServer, SimState, SimStatus, china_time};
+use crate::{ShipRefusal, SimOrder, SimRefund, SimServer, SimState, SimStatus, china_time};
 
 /// The longest `end_updated_at − start_updated_at`, seconds.
 pub const MAX_WINDOW_SECS: i64 = 30 * 60;
@@ -130,6 +136,7 @@ async fn api_router(State(state): State<SimState>, body: String) -> Response {
     match params.get("type").map(text).as_deref() {
         Some("pdd.order.number.list.increment.get") => increment(&state, &params),
         Some("pdd.order.information.get") => information(&state, &params),
+        Some("pdd.logistics.online.send") => online_send(&state, &params),
         _ => error(10000, "参数错误", "type 不存在"),
     }
 }
@@ -175,6 +182,42 @@ fn information(state: &SimState, p: &Map<String, Value>) -> Response {
         .filter(|o| o.paid_ms.is_some() && order_sn(o) == sn);
     let info = found.as_ref().map(render).unwrap_or(Value::Null);
     json_response(&json!({"order_info_get_response": {"order_info": info}}))
+}
+
+/// The company ids of `pdd.logistics.companies.get` this simulated shop may ship with.
+pub const LOGISTICS_IDS: [i64; 10] = [1, 3, 44, 85, 115, 118, 120, 121, 132, 180];
+
+fn online_send(state: &SimState, p: &Map<String, Value>) -> Response {
+    let sn = p.get("order_sn").map(text).unwrap_or_default();
+    let tracking = p.get("tracking_number").map(text).unwrap_or_default();
+    let logistics_id = match p.get("logistics_id") {
+        Some(Value::Number(n)) => n.as_i64(),
+        _ => None,
+    };
+    if sn.is_empty() || tracking.trim().is_empty() {
+        return error(10000, "参数错误", "order_sn、tracking_number 必填");
+    }
+    let Some(logistics_id) = logistics_id.filter(|id| LOGISTICS_IDS.contains(id)) else {
+        return error(10000, "参数错误", "logistics_id 不存在");
+    };
+    let refused = |why: &str| error(50000, "业务处理失败", why);
+    let found = parse_order_sn(&sn)
+        .and_then(|id| state.world.order(id))
+        .filter(|o| order_sn(o) == sn);
+    let Some(o) = found else {
+        return refused("订单不存在");
+    };
+    match state
+        .world
+        .ship(o.id, &logistics_id.to_string(), &tracking, &[])
+    {
+        Ok(()) => json_response(&json!({"logistics_online_send_response": {"is_success": true}})),
+        Err(ShipRefusal::MissingTrackingNo) => error(10000, "参数错误", "tracking_number 必填"),
+        Err(ShipRefusal::UnknownOrder | ShipRefusal::UnknownLine(_)) => refused("订单不存在"),
+        Err(ShipRefusal::NotPaid) => refused("订单未支付，不能发货"),
+        Err(ShipRefusal::Closed) => refused("订单已取消或已退款，不能发货"),
+        Err(ShipRefusal::AlreadyShipped) => refused("订单已发货"),
+    }
 }
 
 /// Marks a yuan amount so [`json_response`] writes it as a bare JSON number.
@@ -263,6 +306,7 @@ pub fn render(o: &SimOrder) -> Value {
     let discount = gross - o.goods_fen() + o.discount_fen;
     let paid = o.paid_ms.map(china_time).unwrap_or_default();
     let r = &o.receiver;
+    let last = o.shipments.last();
     let items: Vec<Value> = o
         .lines
         .iter()
@@ -288,7 +332,10 @@ pub fn render(o: &SimOrder) -> Value {
         "address": cipher(&r.detail), "address_mask": mask_address(&r.detail),
         "receiver_name": cipher(&r.name), "receiver_name_mask": mask_name(&r.name),
         "receiver_phone": cipher(&r.mobile), "receiver_phone_mask": mask_phone(&r.mobile),
-        "tracking_number": "", "buyer_memo": o.buyer_message, "remark": "", "trade_type": 0,
+        "tracking_number": last.map_or("", |s| s.tracking_no.as_str()),
+        "logistics_id": last.and_then(|s| s.carrier.parse::<i64>().ok()).unwrap_or(0),
+        "shipping_time": last.map_or(String::new(), |s| china_time(s.at_ms)),
+        "buyer_memo": o.buyer_message, "remark": "", "trade_type": 0,
         "item_list": items
     })
 }

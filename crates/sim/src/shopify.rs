@@ -11,6 +11,16 @@
 //! - Orders are in the shop's time zone (China, `+08:00`), money as two-decimal strings in
 //!   CNY, taxes included in the prices. A line discount is a `discount_allocation` of an
 //!   `explicit` discount application; the order's 满减 one of an `all` application (a code).
+//! - Shipping, through fulfillment orders (one per order, id `FO_BASE + order id`, its
+//!   line items `FO_LINE_BASE + line id`): `GET orders/{id}/fulfillment_orders.json`
+//!   (status `open`, `in_progress` once part shipped, `closed` when shipped or cancelled;
+//!   `fulfillable_quantity` per line), `POST fulfillments.json` with
+//!   `line_items_by_fulfillment_order` (no line items = all of the fulfillment order's) and
+//!   `tracking_info{number, company}` → 201 `{"fulfillment": …}`, and
+//!   `GET orders/{id}/fulfillments.json`. The order then shows `fulfillment_status`
+//!   `fulfilled` (or `partial`) and its `fulfillments`. Refusals are 422
+//!   `{"errors": […]}`; unlike Shopify, the simulator also refuses a fulfillment without a
+//!   tracking number (a test should notice one missing) and of an unpaid order.
 //! - Webhooks ([`send_webhooks`]): each changed order POSTed as JSON with `X-Shopify-Topic`,
 //!   `X-Shopify-Hmac-Sha256` (base64 HMAC-SHA256 of the body with the webhook secret),
 //!   `X-Shopify-Shop-Domain`, `X-Shopify-Webhook-Id`, `X-Shopify-API-Version`.
@@ -30,6 +40,10 @@ use sha2::Sha256;
 
 use crate::{SimOrder, SimRefund, SimServer, SimState, SimStatus};
 
+mod fulfil;
+
+pub use fulfil::{FO_BASE, FO_LINE_BASE};
+
 const BASE: &str = "/admin/api/2024-10";
 pub const SHOP_DOMAIN: &str = "jxc-sim.myshopify.com";
 const MAX_LIMIT: usize = 250;
@@ -38,6 +52,18 @@ pub fn router(state: SimState) -> Router {
     Router::new()
         .route(&format!("{BASE}/orders.json"), get(list))
         .route(&format!("{BASE}/orders/{{file}}"), get(one))
+        .route(
+            &format!("{BASE}/orders/{{file}}/fulfillment_orders.json"),
+            get(fulfil::fulfillment_orders),
+        )
+        .route(
+            &format!("{BASE}/orders/{{file}}/fulfillments.json"),
+            get(fulfil::fulfillments),
+        )
+        .route(
+            &format!("{BASE}/fulfillments.json"),
+            axum::routing::post(fulfil::create),
+        )
         .with_state(state)
 }
 
@@ -45,13 +71,13 @@ pub async fn start(state: SimState) -> std::io::Result<SimServer> {
     SimServer::serve(router(state.clone()), state, ([127, 0, 0, 1], 0).into()).await
 }
 
-fn errors(status: StatusCode, errors: Value) -> Response {
+pub(crate) fn errors(status: StatusCode, errors: Value) -> Response {
     (status, axum::Json(json!({ "errors": errors }))).into_response()
 }
 
 /// Counts the request, checks the token and takes the pending faults (but the
 /// malformed order, which the list applies).
-fn gate(s: &SimState, headers: &HeaderMap) -> Option<Response> {
+pub(crate) fn gate(s: &SimState, headers: &HeaderMap) -> Option<Response> {
     let w = &s.world;
     w.with(|w| w.stats.requests += 1);
     let token = headers
@@ -267,6 +293,11 @@ pub fn order_json(o: &SimOrder) -> Value {
         _ => ("paid", None),
     };
     let fulfilled = matches!(o.status, SimStatus::Shipped | SimStatus::Completed);
+    let fulfillment_status = match (fulfilled, o.part_shipped()) {
+        (true, _) => json!("fulfilled"),
+        (false, true) => json!("partial"),
+        _ => Value::Null,
+    };
     let paid = o.line_paid_fen();
     let mut applications = Vec::new();
     let mut line_items = Vec::new();
@@ -290,7 +321,7 @@ pub fn order_json(o: &SimOrder) -> Value {
             "price": yuan(l.price_fen), "total_discount": yuan(l.discount_fen + share),
             "discount_allocations": allocations, "tax_lines": [], "taxable": true,
             "requires_shipping": true, "gift_card": false,
-            "fulfillment_status": if fulfilled { json!("fulfilled") } else { Value::Null },
+            "fulfillment_status": if fulfilled || o.line_shipped(l.line_id) { json!("fulfilled") } else { Value::Null },
         }));
         if l.refund == SimRefund::Refunded {
             refunds.push(json!({
@@ -335,7 +366,8 @@ pub fn order_json(o: &SimOrder) -> Value {
         "closed_at": (o.status == SimStatus::Completed).then(|| shop_time(o.modified_ms)),
         "currency": "CNY", "presentment_currency": "CNY",
         "financial_status": financial,
-        "fulfillment_status": if fulfilled { json!("fulfilled") } else { Value::Null },
+        "fulfillment_status": fulfillment_status,
+        "fulfillments": fulfil::fulfillments_json(o),
         "taxes_included": true, "total_tax": "0.00",
         "total_line_items_price": yuan(o.lines.iter().map(|l| l.price_fen * l.qty).sum()),
         "subtotal_price": yuan(o.goods_fen() - o.discount_fen),
@@ -367,6 +399,13 @@ fn topic(o: &SimOrder) -> &'static str {
         _ if o.modified_ms == o.created_ms => "orders/create",
         SimStatus::Cancelled if o.paid_ms.is_none() => "orders/cancelled",
         SimStatus::Paid if o.paid_ms == Some(o.modified_ms) => "orders/paid",
+        _ if o.shipments.last().is_some_and(|s| s.at_ms == o.modified_ms) => {
+            if o.part_shipped() {
+                "orders/partially_fulfilled"
+            } else {
+                "orders/fulfilled"
+            }
+        }
         _ => "orders/updated",
     }
 }

@@ -8,6 +8,17 @@
 //! `format=json` (23). Windows are half-open `[start_modified, end_modified)`, at most one
 //! day (41); `page_size` ≤ 100 (41). Ids: tid = `TID_BASE + SimOrder.id`, oid =
 //! `OID_BASE + SimLine.line_id`. Municipalities come with an empty `receiver_city`.
+//!
+//! Shipping: `taobao.logistics.offline.send` (`tid`, `out_sid`, `company_code`, and for a
+//! part shipment `is_split=1` with `sub_tid`, the oids) answers
+//! `{"logistics_offline_send_response":{"shipping":{"is_success":true}}}` and records the
+//! parcel in the world; a part shipment shows as `SELLER_CONSIGNED_PART`, its lines as
+//! `WAIT_BUYER_CONFIRM_GOODS`. Refusals are TOP errors: 40 for a missing argument, 41 for
+//! a bad one (an unknown `company_code`, a `sub_tid` without `is_split=1`), 15
+//! `isv.trade-not-exist` for an unknown tid, and 15 `isv.logistics-offline-service-error`
+//! (the simulator's sub code; TOP's real ones are not in the spec) for an order that is
+//! closed, unpaid or shipped under another tracking number. The same tracking number
+//! again is a success.
 
 use std::collections::HashMap;
 
@@ -21,7 +32,7 @@ use hmac::{Hmac, KeyInit, Mac};
 use md5::{Digest, Md5};
 use serde_json::{Value, json};
 
-use crate::world::{SimLine, SimOrder, SimRefund, SimStatus};
+use crate::world::{ShipRefusal, SimLine, SimOrder, SimRefund, SimStatus};
 use crate::{SimServer, SimState, china_time, parse_china_time};
 
 /// A tid is this plus the world's order id (19 digits, like TOP's).
@@ -82,6 +93,7 @@ async fn rest(State(s): State<SimState>, RawQuery(query): RawQuery, body: Bytes)
     match get(&p, "method") {
         "taobao.trades.sold.increment.get" => increment(&s, &p),
         "taobao.trade.fullinfo.get" => fullinfo(&s, &p),
+        "taobao.logistics.offline.send" => offline_send(&s, &p),
         _ => error(22, "Invalid method", "", ""),
     }
 }
@@ -239,6 +251,86 @@ fn fullinfo(s: &SimState, p: &Params) -> Response {
     }
 }
 
+/// The logistics company codes this simulated shop may ship with (TOP's codes).
+pub const COMPANY_CODES: [&str; 11] = [
+    "YTO", "ZTO", "STO", "YUNDA", "SF", "EMS", "JD", "POSTB", "HTKY", "ZJS", "DBL",
+];
+
+fn offline_send(s: &SimState, p: &Params) -> Response {
+    let missing = |name: &str| {
+        error(
+            40,
+            "Missing required arguments",
+            "isv.missing-parameter",
+            name,
+        )
+    };
+    let (tid, out_sid, company) = (get(p, "tid"), get(p, "out_sid"), get(p, "company_code"));
+    if tid.is_empty() {
+        return missing("tid");
+    }
+    if out_sid.trim().is_empty() {
+        return missing("out_sid");
+    }
+    if company.is_empty() {
+        return missing("company_code");
+    }
+    if !COMPANY_CODES.contains(&company) {
+        return invalid(&format!("物流公司 {company} 不存在"));
+    }
+    let sub_tid = get(p, "sub_tid");
+    if !sub_tid.is_empty() && get(p, "is_split") != "1" {
+        return invalid("sub_tid 须与 is_split=1 一起传");
+    }
+    let mut lines = Vec::new();
+    for oid in sub_tid.split(',').filter(|o| !o.trim().is_empty()) {
+        match oid
+            .trim()
+            .parse::<u64>()
+            .ok()
+            .and_then(|o| o.checked_sub(OID_BASE))
+        {
+            Some(line) => lines.push(line),
+            None => return invalid(&format!("子订单 {oid} 不存在")),
+        }
+    }
+    let Some(id) = order_id(tid) else {
+        return error(
+            15,
+            "Remote service error",
+            "isv.trade-not-exist",
+            "交易不存在",
+        );
+    };
+    let refused = |why: &str| {
+        error(
+            15,
+            "Remote service error",
+            "isv.logistics-offline-service-error",
+            why,
+        )
+    };
+    match s.world.ship(id, company, out_sid, &lines) {
+        Ok(()) => axum::Json(json!({
+            "logistics_offline_send_response": { "shipping": { "is_success": true } }
+        }))
+        .into_response(),
+        Err(ShipRefusal::UnknownOrder) => error(
+            15,
+            "Remote service error",
+            "isv.trade-not-exist",
+            "交易不存在",
+        ),
+        Err(ShipRefusal::MissingTrackingNo) => missing("out_sid"),
+        Err(ShipRefusal::UnknownLine(l)) => {
+            invalid(&format!("子订单 {} 不属于该交易", OID_BASE + l))
+        }
+        Err(ShipRefusal::NotPaid) => refused("交易未付款，不能发货"),
+        Err(ShipRefusal::Closed) => refused("交易已关闭，不能发货"),
+        Err(ShipRefusal::AlreadyShipped) => refused("交易已发货，运单号不同"),
+    }
+}
+
 fn yuan(fen: i64) -> String {
     let sign = if fen < 0 { "-" } else { "" };
     format!("{sign}{}.{:02}", fen.abs() / 100, fen.abs() % 100)
@@ -248,6 +340,7 @@ fn yuan(fen: i64) -> String {
 pub fn trade_status(o: &SimOrder) -> &'static str {
     match o.status {
         SimStatus::Unpaid => "WAIT_BUYER_PAY",
+        SimStatus::Paid if o.part_shipped() => "SELLER_CONSIGNED_PART",
         SimStatus::Paid => "WAIT_SELLER_SEND_GOODS",
         SimStatus::Shipped => "WAIT_BUYER_CONFIRM_GOODS",
         SimStatus::Completed => "TRADE_FINISHED",
@@ -273,7 +366,14 @@ pub fn trade_json(o: &SimOrder) -> Value {
         .lines
         .iter()
         .zip(&paid)
-        .map(|(l, paid)| line_json(l, *paid, status))
+        .map(|(l, paid)| {
+            let status = match status {
+                "SELLER_CONSIGNED_PART" if o.line_shipped(l.line_id) => "WAIT_BUYER_CONFIRM_GOODS",
+                "SELLER_CONSIGNED_PART" => "WAIT_SELLER_SEND_GOODS",
+                other => other,
+            };
+            line_json(l, *paid, status)
+        })
         .collect();
     let total: i64 = o.lines.iter().map(|l| l.price_fen * l.qty).sum();
     let mut t = json!({

@@ -8,6 +8,14 @@
 //!   `per_page` (1–100, default 10), `page` (from 1). The list is a bare JSON array with
 //!   `X-WP-Total` and `X-WP-TotalPages`; a page past the last is `[]`.
 //! - `GET /wp-json/wc/v3/orders/{id}`; an unknown id is 404 `woocommerce_rest_shop_order_invalid_id`.
+//! - `PUT /wp-json/wc/v3/orders/{id}` is taken as the shipping write-back only: `status`
+//!   `completed` with the meta `_tracking_number` and `_tracking_provider` (the Shipment
+//!   Tracking extension's keys). It records the parcel; the order then reads `completed`
+//!   with those meta entries. The same tracking number again is a success. Unlike
+//!   WooCommerce, which takes any edit of any order, the simulator answers anything else
+//!   (another status, no tracking number, an order unpaid, closed or completed under
+//!   another tracking number) 400 `rest_invalid_param`, so a test notices an adapter that
+//!   sends it.
 //! - Errors are WordPress's `{"code","message","data":{"status"}}`: 401
 //!   `woocommerce_rest_cannot_view` without credentials, `woocommerce_rest_authentication_error`
 //!   with wrong ones; 400 `rest_invalid_param`. WooCommerce core has no rate limit; the
@@ -33,7 +41,7 @@ use hmac::{Hmac, KeyInit, Mac};
 use serde_json::{Value, json};
 use sha2::Sha256;
 
-use crate::{SimOrder, SimRefund, SimServer, SimState, SimStatus};
+use crate::{ShipRefusal, SimOrder, SimRefund, SimServer, SimState, SimStatus};
 
 const SOURCE: &str = "https://jxc-sim.example.com/";
 const WEBHOOK_ID: &str = "1";
@@ -41,7 +49,7 @@ const WEBHOOK_ID: &str = "1";
 pub fn router(state: SimState) -> Router {
     Router::new()
         .route("/wp-json/wc/v3/orders", get(list))
-        .route("/wp-json/wc/v3/orders/{id}", get(one))
+        .route("/wp-json/wc/v3/orders/{id}", get(one).put(update))
         .with_state(state)
 }
 
@@ -234,6 +242,59 @@ async fn one(
     }
 }
 
+async fn update(
+    State(s): State<SimState>,
+    headers: HeaderMap,
+    Path(id): Path<String>,
+    Query(q): Query<HashMap<String, String>>,
+    body: String,
+) -> Response {
+    if let Some(r) = gate(&s, &headers, &q) {
+        return r;
+    }
+    let Some(o) = id.parse::<u64>().ok().and_then(|id| s.world.order(id)) else {
+        return error(
+            StatusCode::NOT_FOUND,
+            "woocommerce_rest_shop_order_invalid_id",
+            "Invalid ID.",
+        );
+    };
+    let v: Value = serde_json::from_str(&body).unwrap_or(Value::Null);
+    if v["status"] != "completed" {
+        return invalid_param("status", "this simulator takes only status completed");
+    }
+    let meta = |key: &str| {
+        v["meta_data"]
+            .as_array()
+            .and_then(|m| m.iter().find(|e| e["key"] == key))
+            .and_then(|e| e["value"].as_str())
+            .unwrap_or_default()
+            .to_string()
+    };
+    let refused = |why: &str| invalid_param("status", why);
+    match s.world.ship(
+        o.id,
+        &meta("_tracking_provider"),
+        &meta("_tracking_number"),
+        &[],
+    ) {
+        Ok(()) => axum::Json(order_json(&s.world.order(o.id).unwrap_or(o))).into_response(),
+        Err(ShipRefusal::MissingTrackingNo) => {
+            invalid_param("meta_data", "_tracking_number is required")
+        }
+        Err(ShipRefusal::UnknownOrder | ShipRefusal::UnknownLine(_)) => error(
+            StatusCode::NOT_FOUND,
+            "woocommerce_rest_shop_order_invalid_id",
+            "Invalid ID.",
+        ),
+        Err(ShipRefusal::NotPaid) => refused("the order is not paid"),
+        Err(ShipRefusal::Closed) => refused("the order is closed"),
+        Err(ShipRefusal::AlreadyShipped) => {
+            refused("the order is completed under another tracking number")
+        }
+    }
+}
+
 fn yuan(fen: i64) -> String {
     let sign = if fen < 0 { "-" } else { "" };
     format!("{sign}{}.{:02}", fen.abs() / 100, fen.abs() % 100)
@@ -314,7 +375,7 @@ pub fn order_json(o: &SimOrder) -> Value {
         "billing": address(true), "shipping": address(false),
         "payment_method": "alipay", "payment_method_title": "支付宝",
         "transaction_id": paid_ms.map_or(String::new(), |_| format!("2024{:016}", o.id)),
-        "meta_data": [], "line_items": line_items, "tax_lines": [],
+        "meta_data": tracking_meta(o), "line_items": line_items, "tax_lines": [],
         "shipping_lines": if o.shipping_fen > 0 {
             json!([{"id": o.id, "method_title": "快递", "method_id": "flat_rate", "instance_id": "1",
                 "total": yuan(o.shipping_fen), "total_tax": "0.00", "taxes": [], "meta_data": []}])
@@ -336,7 +397,17 @@ pub fn order_json(o: &SimOrder) -> Value {
     order
 }
 
-/// A Chinese name as `(surname, given name)`.
+/// The Shipment Tracking meta of the order's last parcel, as Woo lists meta entries.
+fn tracking_meta(o: &SimOrder) -> Value {
+    match o.shipments.last() {
+        Some(s) => json!([
+            {"id": 700_000 + o.id * 2, "key": "_tracking_number", "value": s.tracking_no},
+            {"id": 700_001 + o.id * 2, "key": "_tracking_provider", "value": s.carrier},
+        ]),
+        None => json!([]),
+    }
+}
+
 /// The state code a WooCommerce store sends for a Chinese province (its `i18n/states.php`:
 /// `CN10` 上海, `CN12` 浙江 …), for the provinces the simulated shops ship to; other
 /// names go as they are.
@@ -360,6 +431,7 @@ fn state_code(province: &str) -> String {
         .to_string()
 }
 
+/// A Chinese name as `(surname, given name)`.
 fn split_name(name: &str) -> (String, String) {
     let mut chars = name.chars();
     let last: String = chars.next().map(String::from).unwrap_or_default();

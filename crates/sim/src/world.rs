@@ -2,6 +2,10 @@
 //! seeded generator of what happens on a platform — new orders, payments, refunds,
 //! address edits, cancels, shipping. Each platform module renders these orders in its
 //! own JSON shape; the world itself knows nothing of any platform.
+//!
+//! The seller's side of shipping (发货回传) comes in through [`World::ship`]: each parcel
+//! is kept on its order ([`SimShipment`], carrier as the platform received it), and
+//! [`World::shipped`] tells a test what the platform was told.
 
 use std::sync::Mutex;
 
@@ -80,6 +84,33 @@ pub struct SimOrder {
     /// An order-level discount the seller funded (满减), in 分.
     pub discount_fen: i64,
     pub buyer_message: String,
+    /// The parcels the seller shipped through the platform's API, in order.
+    pub shipments: Vec<SimShipment>,
+}
+
+/// One parcel the seller told the platform about.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct SimShipment {
+    /// The carrier as the platform received it (its own company code, id or name).
+    pub carrier: String,
+    pub tracking_no: String,
+    /// The world line ids in the parcel.
+    pub line_ids: Vec<u64>,
+    pub at_ms: i64,
+}
+
+/// Why a platform refuses to ship (each platform answers in its own error shape).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum ShipRefusal {
+    UnknownOrder,
+    MissingTrackingNo,
+    NotPaid,
+    /// Cancelled, closed or wholly refunded.
+    Closed,
+    /// A line id that is not the order's.
+    UnknownLine(u64),
+    /// Shipped already (the whole order, or a line asked for) under another tracking number.
+    AlreadyShipped,
 }
 
 impl SimOrder {
@@ -118,6 +149,16 @@ impl SimOrder {
             left -= 1;
         }
         totals.iter().zip(shares).map(|(t, s)| t - s).collect()
+    }
+
+    /// Whether line `line_id` went out in a parcel the seller reported.
+    pub fn line_shipped(&self, line_id: u64) -> bool {
+        self.shipments.iter().any(|s| s.line_ids.contains(&line_id))
+    }
+
+    /// Paid, with some lines reported shipped and some not (部分发货).
+    pub fn part_shipped(&self) -> bool {
+        self.status == SimStatus::Paid && !self.shipments.is_empty()
     }
 }
 
@@ -292,6 +333,32 @@ impl World {
         })
     }
 
+    /// The seller ships `line_ids` (world ids; empty = every line not shipped yet) of
+    /// order `id` with `carrier` (as the platform names it) and `tracking_no`. Sending the
+    /// same tracking number again for lines it already covers changes nothing and is Ok.
+    /// When every line that is not refunded has shipped, the order is `Shipped`.
+    pub fn ship(
+        &self,
+        id: u64,
+        carrier: &str,
+        tracking_no: &str,
+        line_ids: &[u64],
+    ) -> Result<(), ShipRefusal> {
+        self.with(|w| w.ship(id, carrier, tracking_no, line_ids))
+    }
+
+    /// What the platform was told of order `id`: `(carrier, tracking number)` per parcel.
+    pub fn shipped(&self, id: u64) -> Vec<(String, String)> {
+        self.order(id)
+            .map(|o| {
+                o.shipments
+                    .iter()
+                    .map(|s| (s.carrier.clone(), s.tracking_no.clone()))
+                    .collect()
+            })
+            .unwrap_or_default()
+    }
+
     /// Takes one fault of the kind `pick` selects, if any is pending.
     pub fn take_fault(&self, pick: impl FnOnce(&mut Faults) -> &mut u32) -> bool {
         self.with(|w| {
@@ -404,6 +471,7 @@ impl WorldState {
             shipping_fen,
             discount_fen,
             buyer_message,
+            shipments: Vec::new(),
         });
         let idx = self.orders.len() - 1;
         self.touch(idx);
@@ -441,6 +509,79 @@ impl WorldState {
         }
         self.touch(idx);
         true
+    }
+
+    /// See [`World::ship`].
+    pub fn ship(
+        &mut self,
+        id: u64,
+        carrier: &str,
+        tracking_no: &str,
+        line_ids: &[u64],
+    ) -> Result<(), ShipRefusal> {
+        let tracking_no = tracking_no.trim();
+        if tracking_no.is_empty() {
+            return Err(ShipRefusal::MissingTrackingNo);
+        }
+        let idx = self
+            .orders
+            .iter()
+            .position(|o| o.id == id)
+            .ok_or(ShipRefusal::UnknownOrder)?;
+        let o = &self.orders[idx];
+        if let Some(&l) = line_ids
+            .iter()
+            .find(|l| !o.lines.iter().any(|x| x.line_id == **l))
+        {
+            return Err(ShipRefusal::UnknownLine(l));
+        }
+        let repeat = o.shipments.iter().any(|s| {
+            s.tracking_no == tracking_no
+                && (line_ids.is_empty()
+                    && matches!(o.status, SimStatus::Shipped | SimStatus::Completed)
+                    || !line_ids.is_empty() && line_ids.iter().all(|l| s.line_ids.contains(l)))
+        });
+        if repeat {
+            return Ok(());
+        }
+        match o.status {
+            SimStatus::Unpaid => return Err(ShipRefusal::NotPaid),
+            SimStatus::Cancelled => return Err(ShipRefusal::Closed),
+            SimStatus::Shipped | SimStatus::Completed => return Err(ShipRefusal::AlreadyShipped),
+            SimStatus::Paid => {}
+        }
+        let open = |l: &SimLine| !o.line_shipped(l.line_id) && l.refund != SimRefund::Refunded;
+        let lines: Vec<u64> = if line_ids.is_empty() {
+            o.lines
+                .iter()
+                .filter(|l| open(l))
+                .map(|l| l.line_id)
+                .collect()
+        } else if line_ids.iter().any(|l| o.line_shipped(*l)) {
+            return Err(ShipRefusal::AlreadyShipped);
+        } else {
+            line_ids.to_vec()
+        };
+        if lines.is_empty() {
+            return Err(ShipRefusal::AlreadyShipped);
+        }
+        let now = self.now_ms;
+        let o = &mut self.orders[idx];
+        o.shipments.push(SimShipment {
+            carrier: carrier.to_string(),
+            tracking_no: tracking_no.to_string(),
+            line_ids: lines,
+            at_ms: now,
+        });
+        let all_out = o
+            .lines
+            .iter()
+            .all(|l| l.refund == SimRefund::Refunded || o.line_shipped(l.line_id));
+        if all_out {
+            o.status = SimStatus::Shipped;
+        }
+        self.touch(idx);
+        Ok(())
     }
 
     /// The buyer edits the address before shipping.
@@ -588,6 +729,83 @@ mod tests {
         let made = |w: &World| w.with(|s| s.orders.len()) as i64;
         assert!((300..=420).contains(&made(&ticking)), "{}", made(&ticking));
         assert!((300..=420).contains(&made(&jumping)), "{}", made(&jumping));
+    }
+
+    /// A paid order of two lines; its id and line ids.
+    fn paid_order_of_two_lines(w: &World) -> (u64, [u64; 2]) {
+        w.with(|s| {
+            let id = s.new_order();
+            let o = s.orders.iter_mut().find(|o| o.id == id).unwrap();
+            o.status = SimStatus::Paid;
+            o.paid_ms = Some(o.created_ms);
+            o.lines.truncate(1);
+            let second = SimLine {
+                line_id: 9_999,
+                ..o.lines[0].clone()
+            };
+            o.lines.push(second);
+            (id, [o.lines[0].line_id, 9_999])
+        })
+    }
+
+    #[test]
+    fn a_part_shipment_then_the_rest_ships_the_order_and_a_repeat_changes_nothing() {
+        let w = world();
+        let (id, [a, b]) = paid_order_of_two_lines(&w);
+        assert_eq!(w.ship(id, "YTO", " YT1 ", &[a]), Ok(()));
+        let o = w.order(id).unwrap();
+        assert!(o.part_shipped() && o.line_shipped(a) && !o.line_shipped(b));
+        assert_eq!(
+            w.ship(id, "YTO", "YT1", &[a]),
+            Ok(()),
+            "the same parcel again"
+        );
+        assert_eq!(
+            w.ship(id, "ZTO", "ZT9", &[a]),
+            Err(ShipRefusal::AlreadyShipped)
+        );
+        assert_eq!(
+            w.ship(id, "ZTO", "ZT2", &[]),
+            Ok(()),
+            "the rest of the order"
+        );
+        let o = w.order(id).unwrap();
+        assert_eq!(o.status, SimStatus::Shipped);
+        assert_eq!(o.shipments[1].line_ids, vec![b]);
+        let seq = o.seq;
+        assert_eq!(w.ship(id, "ZTO", "ZT2", &[]), Ok(()));
+        assert_eq!(w.order(id).unwrap().seq, seq, "a repeat is not a change");
+        assert_eq!(
+            w.ship(id, "ZTO", "ZT3", &[]),
+            Err(ShipRefusal::AlreadyShipped)
+        );
+        assert_eq!(
+            w.shipped(id),
+            vec![("YTO".into(), "YT1".into()), ("ZTO".into(), "ZT2".into())]
+        );
+    }
+
+    #[test]
+    fn shipping_is_refused_for_what_a_platform_refuses() {
+        let w = world();
+        let (id, [a, _]) = paid_order_of_two_lines(&w);
+        assert_eq!(
+            w.ship(id + 1_000, "YTO", "YT1", &[]),
+            Err(ShipRefusal::UnknownOrder)
+        );
+        assert_eq!(
+            w.ship(id, "YTO", "  ", &[]),
+            Err(ShipRefusal::MissingTrackingNo)
+        );
+        assert_eq!(
+            w.ship(id, "YTO", "YT1", &[a, 7]),
+            Err(ShipRefusal::UnknownLine(7))
+        );
+        w.with(|s| s.orders.iter_mut().find(|o| o.id == id).unwrap().status = SimStatus::Unpaid);
+        assert_eq!(w.ship(id, "YTO", "YT1", &[]), Err(ShipRefusal::NotPaid));
+        w.with(|s| s.orders.iter_mut().find(|o| o.id == id).unwrap().status = SimStatus::Cancelled);
+        assert_eq!(w.ship(id, "YTO", "YT1", &[]), Err(ShipRefusal::Closed));
+        assert!(w.shipped(id).is_empty());
     }
 
     #[test]

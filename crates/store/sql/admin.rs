@@ -2,7 +2,7 @@
 
 use async_trait::async_trait;
 use jxc_core::paging::{Cursor, Page, PageRequest};
-use jxc_store::{AdminStore, AuditEntry, AuditFilter, Counts, Result};
+use jxc_store::{Actor, AdminStore, AuditEntry, AuditFilter, Counts, Result};
 
 use super::SqlStore;
 use super::records::push_keyset;
@@ -23,14 +23,30 @@ impl AdminStore for SqlStore {
         row.map(|r| col(&r, "value")).transpose()
     }
 
-    async fn set_setting(&self, key: &str, value: &str) -> Result<()> {
-        let mut c = self.write.acquire().await.db()?;
+    async fn set_setting(&self, key: &str, value: &str, actor: &Actor) -> Result<()> {
+        let mut tx = crate::dialect::begin_write(&self.write).await?;
+        let before: Option<String> = Sql::new("SELECT value FROM settings WHERE key = ")
+            .bind(key)
+            .fetch_optional(&mut tx)
+            .await?
+            .map(|r| col(&r, "value"))
+            .transpose()?;
         Sql::new("INSERT INTO settings (key, value) VALUES ")
             .tuple([key.into(), value.into()])
             .push(" ON CONFLICT (key) DO UPDATE SET value = excluded.value")
-            .execute(&mut c)
+            .execute(&mut tx)
             .await?;
-        Ok(())
+        audit(
+            &mut tx,
+            actor,
+            "set",
+            "setting",
+            key,
+            before.map(serde_json::Value::String),
+            Some(serde_json::Value::String(value.to_string())),
+        )
+        .await?;
+        tx.commit().await.db()
     }
 
     async fn list_audit(&self, f: &AuditFilter, page: &PageRequest) -> Result<Page<AuditEntry>> {

@@ -47,7 +47,7 @@ fn audit_json(a: &Allocation) -> serde_json::Value {
     })
 }
 
-async fn allocation_of(c: &mut Conn, order: OrderId) -> Result<Option<Allocation>> {
+pub(super) async fn allocation_of(c: &mut Conn, order: OrderId) -> Result<Option<Allocation>> {
     Sql::new("SELECT * FROM order_allocations WHERE order_id = ")
         .bind(order.0)
         .fetch_optional(c)
@@ -236,6 +236,17 @@ impl FulfillmentStore for SqlStore {
         let Some(found) = allocation_of(&mut tx, order).await? else {
             return Ok(None);
         };
+        // What has left a warehouse cannot be un-allocated (a return brings it back).
+        if !super::shipments::shipped_orders(&mut tx, &[order])
+            .await?
+            .is_empty()
+        {
+            return Err(StoreError::conflict(
+                "order",
+                format!("订单 {0} 已发货 / order {0} has shipped", order.0),
+            ));
+        }
+        super::shipments::drop_labelled(&mut tx, order, actor).await?;
         // Reservations released on their own, or consumed by shipping, are left alone.
         let wanted: BTreeSet<ReservationId> = found.reservation_ids.iter().copied().collect();
         let live: Vec<ReservationId> = super::inventory_lists::reservations_by_id(&mut tx, &wanted)

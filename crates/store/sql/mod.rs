@@ -11,6 +11,7 @@ mod partners;
 mod posting;
 mod records;
 mod reservations;
+mod shipments;
 mod users;
 pub(crate) mod util;
 mod warehouses;

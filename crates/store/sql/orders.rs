@@ -1278,12 +1278,16 @@ impl OrderStore for SqlStore {
         let mut tx = crate::dialect::begin_write(&self.write).await?;
         let now = now_ms();
         let st = states(&mut tx, ids).await?;
+        let shipped = super::shipments::shipped_orders(&mut tx, ids).await?;
         let mut w = Writes::default();
         let mut out = Vec::new();
         for id in ids {
             let r = match st.get(&id.0) {
                 None => Err(NOT_FOUND.to_string()),
                 Some(OrderState::Cancelled) => Err("订单已取消 / already cancelled".to_string()),
+                Some(_) if shipped.contains(id) => {
+                    Err("订单已发货，不能取消 / the order has shipped".to_string())
+                }
                 Some(_) => {
                     Sql::new(
                         "UPDATE orders SET state = 'cancelled', merge_group = NULL, updated_at = ",

@@ -76,7 +76,7 @@ async fn wave_of(c: &mut Conn, id: i64, lock: bool) -> Result<Option<Wave>> {
 }
 
 /// Of `orders`, those with an `allocated` allocation shipping from `warehouse`.
-async fn allocated_to(
+pub(super) async fn allocated_to(
     c: &mut Conn,
     warehouse: WarehouseId,
     orders: &[OrderId],
@@ -113,7 +113,7 @@ async fn waved(c: &mut Conn, orders: &[OrderId]) -> Result<BTreeMap<OrderId, i64
 
 /// Locks the order rows (in id order), so a wave and an allocation's release, or two
 /// waves, of one order wait for each other on PostgreSQL.
-async fn lock_orders(c: &mut Conn, orders: &BTreeSet<OrderId>) -> Result<()> {
+pub(super) async fn lock_orders(c: &mut Conn, orders: &BTreeSet<OrderId>) -> Result<()> {
     let ids: Vec<OrderId> = orders.iter().copied().collect();
     for chunk in ids.chunks(CHUNK) {
         let mut sql = Sql::new("SELECT id FROM orders WHERE ");

@@ -11,6 +11,7 @@ mod error;
 pub mod fulfillment;
 pub mod model;
 pub mod orders;
+pub mod shipments;
 pub mod waves;
 
 use std::collections::BTreeMap;
@@ -34,6 +35,7 @@ pub use error::StoreError;
 pub use fulfillment::*;
 pub use model::*;
 pub use orders::*;
+pub use shipments::*;
 pub use waves::*;
 
 pub type Result<T, E = StoreError> = std::result::Result<T, E>;
@@ -407,7 +409,8 @@ pub trait AdminStore: Send + Sync {
     /// Brings the schema up to date. Safe to run any number of times.
     async fn migrate(&self) -> Result<()>;
     async fn get_setting(&self, key: &str) -> Result<Option<String>>;
-    async fn set_setting(&self, key: &str, value: &str) -> Result<()>;
+    /// Sets a setting, with its audit row (old and new value).
+    async fn set_setting(&self, key: &str, value: &str, actor: &Actor) -> Result<()>;
     async fn list_audit(
         &self,
         filter: &AuditFilter,
@@ -429,6 +432,7 @@ pub trait Store:
     + ChannelStore
     + FulfillmentStore
     + WaveStore
+    + ShipmentStore
     + UserStore
     + AdminStore
 {
@@ -442,6 +446,7 @@ impl<T> Store for T where
         + ChannelStore
         + FulfillmentStore
         + WaveStore
+        + ShipmentStore
         + UserStore
         + AdminStore
 {

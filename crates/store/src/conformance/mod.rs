@@ -24,11 +24,13 @@ use crate::*;
 mod channels;
 mod fulfillment;
 mod orders;
+mod shipments;
 mod users;
 mod waves;
 pub use channels::*;
 pub use fulfillment::*;
 pub use orders::*;
+pub use shipments::*;
 pub use users::*;
 pub use waves::*;
 
@@ -76,6 +78,8 @@ macro_rules! conformance_tests {
             the_routing_setup_is_kept_and_every_change_is_audited,
             allocated_orders_go_into_one_wave_of_their_warehouse_and_no_other,
             a_released_order_leaves_its_wave_and_a_dissolved_wave_gives_its_orders_back,
+            a_shipment_ships_once_when_the_scan_matches_and_posts_the_issue_of_its_reservations,
+            an_unshipped_label_goes_with_its_allocation_and_numbers_never_repeat,
         );
     };
     (@each $factory:expr; $($name:ident),* $(,)?) => {$(

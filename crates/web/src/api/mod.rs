@@ -7,6 +7,7 @@ mod fulfillment;
 pub(crate) mod inventory;
 mod orders;
 mod partners;
+mod shipments;
 mod users;
 mod warehouses;
 mod waves;
@@ -95,6 +96,7 @@ pub fn routes() -> Routes {
         .merge(channels::routes())
         .merge(fulfillment::routes())
         .merge(waves::routes())
+        .merge(shipments::routes())
         .merge(users::routes())
         .merge(admin::routes())
 }
@@ -125,6 +127,7 @@ impl Modify for BearerToken {
         (path = "/api/v1", api = channels::Doc),
         (path = "/api/v1", api = fulfillment::Doc),
         (path = "/api/v1", api = waves::Doc),
+        (path = "/api/v1", api = shipments::Doc),
         (path = "/api/v1", api = users::Doc),
         (path = "/api/v1", api = admin::Doc),
     ),

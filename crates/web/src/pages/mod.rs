@@ -19,6 +19,7 @@ pub(crate) mod list;
 mod orders;
 mod partners;
 mod session;
+pub(crate) mod shipments;
 mod users;
 mod warehouses;
 pub(crate) mod waves;
@@ -53,6 +54,7 @@ pub fn routes() -> Routes {
         .merge(channels::routes())
         .merge(fulfillment::routes())
         .merge(waves::routes())
+        .merge(shipments::routes())
         .merge(users::routes())
         .merge(audit::routes())
 }
@@ -64,6 +66,7 @@ pub fn public() -> Router<AppState> {
         .route("/lang/{code}", get(set_lang))
         .route("/assets/app.css", get(css))
         .route("/assets/app.js", get(js))
+        .route("/assets/scan.js", get(scan_js))
 }
 
 /// A menu entry; shown only to roles allowed its action.
@@ -169,6 +172,21 @@ const NAV: &[(&str, &[NavItem])] = &[
             NavItem {
                 href: "/waves",
                 key: "nav.waves",
+                action: Action::OrdersView,
+            },
+            NavItem {
+                href: "/scan",
+                key: "nav.scan",
+                action: Action::ShipmentsShip,
+            },
+            NavItem {
+                href: "/shipments",
+                key: "nav.shipments",
+                action: Action::OrdersView,
+            },
+            NavItem {
+                href: "/shipping/setup",
+                key: "nav.shipping_setup",
                 action: Action::OrdersView,
             },
         ],
@@ -508,6 +526,17 @@ async fn css() -> Response {
             (header::CACHE_CONTROL, "public, max-age=3600"),
         ],
         include_str!("../../assets/app.css"),
+    )
+        .into_response()
+}
+
+async fn scan_js() -> Response {
+    (
+        [
+            (header::CONTENT_TYPE, "text/javascript; charset=utf-8"),
+            (header::CACHE_CONTROL, "public, max-age=3600"),
+        ],
+        include_str!("../../assets/scan.js"),
     )
         .into_response()
 }

@@ -84,6 +84,7 @@ fn action_key(a: Action) -> &'static str {
         Action::ChannelsSync => "action.channels_sync",
         Action::FulfillmentAllocate => "action.fulfillment_allocate",
         Action::RoutingEdit => "action.routing_edit",
+        Action::ShipmentsShip => "action.shipments_ship",
         Action::AuditView => "action.audit_view",
         Action::UsersManage => "action.users_manage",
     }

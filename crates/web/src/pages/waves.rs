@@ -347,17 +347,8 @@ async fn slips(
             platform_order_id: o.order.platform_order_id.clone(),
             shop: shop.fields.name,
             receiver: r.name.clone(),
-            phone: if r.mobile.is_empty() {
-                r.phone.clone()
-            } else {
-                r.mobile.clone()
-            },
-            address: [&r.province, &r.city, &r.district, &r.town, &r.detail]
-                .iter()
-                .filter(|x| !x.is_empty())
-                .map(|x| x.as_str())
-                .collect::<Vec<_>>()
-                .join(" "),
+            phone: super::shipments::phone(r),
+            address: super::shipments::address(r),
             buyer_message: o.order.buyer_message.clone(),
             lines,
         });

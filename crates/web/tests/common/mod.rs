@@ -266,3 +266,109 @@ impl Browser {
         )
     }
 }
+
+/// 杭州仓 with T恤 at A-02-05 and 杯子 at A-01-01, and five approved orders from 杭州:
+/// three single T恤 (爆款单) and two with a T恤 and a 杯子. Returns the warehouse id.
+pub async fn warehouse_with_orders(s: &TestServer) -> i64 {
+    let a = Actor::system("test");
+    let app = &s.app;
+    let shop = app
+        .create_shop(
+            &jxc_core::partners::ShopInput {
+                code: Some("TB01".into()),
+                name: Some("淘宝店".into()),
+                platform: Some("taobao".into()),
+                ..Default::default()
+            },
+            &a,
+        )
+        .await
+        .unwrap()
+        .id;
+    let wh = app
+        .create_warehouse(
+            &jxc_core::warehouses::WarehouseInput {
+                code: Some("HZ".into()),
+                name: Some("杭州仓".into()),
+                province: Some("浙江省".into()),
+                ..Default::default()
+            },
+            &a,
+        )
+        .await
+        .unwrap()
+        .id;
+    for (code, barcode, loc) in [
+        ("TEE", "6901234567892", "A-02-05-1"),
+        ("CUP", "", "A-01-01-1"),
+    ] {
+        let sku = app
+            .create_sku(
+                &jxc_core::catalog::SkuInput {
+                    code: Some(code.into()),
+                    name: Some(code.into()),
+                    barcodes: (!barcode.is_empty()).then(|| vec![barcode.to_string()]),
+                    ..Default::default()
+                },
+                &a,
+            )
+            .await
+            .unwrap()
+            .id;
+        let location = app
+            .create_location(
+                &jxc_core::warehouses::LocationInput {
+                    warehouse_id: Some(wh.0),
+                    code: Some(loc.into()),
+                    ..Default::default()
+                },
+                &a,
+            )
+            .await
+            .unwrap()
+            .id;
+        app.post_document(
+            jxc_core::inventory::DocumentKind::Receipt,
+            &jxc_core::inventory::DocumentInput {
+                warehouse_id: wh.0,
+                lines: vec![jxc_core::inventory::LineInput {
+                    sku_id: sku.0,
+                    location_id: Some(location.0),
+                    qty: 20,
+                    unit_cost: Some(1000),
+                    ..Default::default()
+                }],
+                ..Default::default()
+            },
+            &a,
+        )
+        .await
+        .unwrap();
+    }
+    let mut file = String::from(
+        "订单号,买家昵称,收货人,手机,省,市,区,详细地址,下单时间,付款时间,商家编码,商品名称,数量,单价,运费\n",
+    );
+    for (id, lines) in [
+        ("S1", vec![("TEE", 1)]),
+        ("M1", vec![("TEE", 1), ("CUP", 1)]),
+        ("S2", vec![("TEE", 1)]),
+        ("M2", vec![("CUP", 2), ("TEE", 1)]),
+        ("S3", vec![("TEE", 1)]),
+    ] {
+        for (code, qty) in lines {
+            file.push_str(&format!(
+                "{id},b-{id},买家{id},13800001111,浙江省,杭州市,西湖区,文三路1号,2026-11-20 09:00:00,2026-11-20 09:05:00,{code},商品,{qty},10.00,0\n"
+            ));
+        }
+    }
+    app.import_order_file(
+        shop,
+        jxc_app::orders::OrderFile::Template,
+        ("o.csv", file.as_bytes()),
+        None,
+        &a,
+    )
+    .await
+    .unwrap();
+    wh.0
+}

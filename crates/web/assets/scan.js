@@ -1,0 +1,140 @@
+// jxc 扫描验货: the packing bench for a keyboard-wedge scanner (it types the code and
+// presses Enter). Scan a label or an order, then every item. A wrong item, one too many,
+// or shipping with items missing is refused loudly: a low double beep and the station
+// turns red. When everything is counted, weigh (optional) and ship; the server checks
+// the counts again before it posts the issue.
+(function () {
+  "use strict";
+  var station = document.getElementById("station");
+  if (!station) { return; }
+  var input = document.getElementById("scan-code");
+  var msg = document.getElementById("scan-message");
+  var box = document.getElementById("scan-shipment");
+  var tbody = document.querySelector("#scan-lines tbody");
+  var shipBtn = document.getElementById("scan-ship");
+  var current = null; // {view, counts: {sku_id: n}}
+  var audio = null;
+
+  function t(key) { return station.getAttribute("data-msg-" + key) || key; }
+
+  // Sound: WebAudio tones, no files. window.jxcLastSound says which was played (tests).
+  function beep(kind) {
+    window.jxcLastSound = kind;
+    try {
+      audio = audio || new (window.AudioContext || window.webkitAudioContext)();
+      var tones = kind === "error" ? [[220, 0, 0.25], [220, 0.32, 0.25]] : [[880, 0, 0.08]];
+      tones.forEach(function (x) {
+        var o = audio.createOscillator();
+        var g = audio.createGain();
+        o.type = kind === "error" ? "square" : "sine";
+        o.frequency.value = x[0];
+        g.gain.value = 0.2;
+        o.connect(g); g.connect(audio.destination);
+        o.start(audio.currentTime + x[1]);
+        o.stop(audio.currentTime + x[1] + x[2]);
+      });
+    } catch (e) { /* no audio device: the colour still says it */ }
+  }
+
+  function say(state, text) {
+    station.setAttribute("data-state", state);
+    msg.textContent = text;
+    if (state === "error") { beep("error"); } else if (state === "ok" || state === "done" || state === "shipped") { beep("ok"); }
+  }
+
+  function render() {
+    tbody.innerHTML = "";
+    current.view.lines.forEach(function (l) {
+      var n = current.counts[l.sku_id] || 0;
+      var tr = document.createElement("tr");
+      tr.setAttribute("data-sku", l.sku_id);
+      tr.className = n === l.qty ? "scan-done" : "";
+      var a = document.createElement("td"); a.textContent = l.sku_code + " " + l.sku_name;
+      var b = document.createElement("td"); b.className = "num"; b.textContent = l.qty;
+      var c = document.createElement("td"); c.className = "num scan-count"; c.textContent = n;
+      tr.appendChild(a); tr.appendChild(b); tr.appendChild(c);
+      tbody.appendChild(tr);
+    });
+  }
+
+  function missing() {
+    return current.view.lines.filter(function (l) { return (current.counts[l.sku_id] || 0) < l.qty; });
+  }
+
+  function load(code) {
+    fetch("/api/v1/scan/" + encodeURIComponent(code)).then(function (r) {
+      return r.json().then(function (j) { return { ok: r.ok, j: j }; });
+    }).then(function (x) {
+      if (!x.ok) { say("error", x.j.message || code); return; }
+      if (x.j.shipment.status !== "labelled") {
+        say("error", t("not-labelled") + " " + x.j.shipment.tracking_no);
+        return;
+      }
+      current = { view: x.j, counts: {} };
+      document.getElementById("scan-tracking").textContent = x.j.shipment.carrier + " " + x.j.shipment.tracking_no;
+      document.getElementById("scan-receiver").textContent = x.j.receiver.name;
+      document.getElementById("scan-orders").textContent = x.j.orders.map(function (o) { return o.platform_order_id; }).join(" / ");
+      box.hidden = false;
+      render();
+      say("ok", t("load"));
+    }).catch(function (e) { say("error", String(e)); });
+  }
+
+  function item(code) {
+    var line = current.view.lines.filter(function (l) { return l.barcodes.indexOf(code) >= 0; })[0];
+    if (!line) { say("error", t("wrong") + " " + code); return; }
+    var n = current.counts[line.sku_id] || 0;
+    if (n >= line.qty) { say("error", t("extra") + " " + line.sku_code); return; }
+    current.counts[line.sku_id] = n + 1;
+    render();
+    if (missing().length === 0) { say("done", t("complete")); } else { say("ok", t("ok") + " " + line.sku_code); }
+  }
+
+  function ship() {
+    if (!current) { return; }
+    var left = missing();
+    if (left.length) {
+      say("error", t("missing") + " " + left.map(function (l) { return l.sku_code + "×" + (l.qty - (current.counts[l.sku_id] || 0)); }).join(", "));
+      return;
+    }
+    var kg = document.getElementById("scan-weight").value.trim();
+    var grams = kg === "" ? null : Math.round(parseFloat(kg) * 1000);
+    var body = {
+      scanned: current.view.lines.map(function (l) { return { sku_id: l.sku_id, qty: current.counts[l.sku_id] || 0 }; }),
+      packages: parseInt(document.getElementById("scan-packages").value, 10) || 1,
+      weight_g: grams
+    };
+    shipBtn.disabled = true;
+    fetch("/api/v1/shipments/" + current.view.shipment.id + "/ship", {
+      method: "POST",
+      headers: { "Content-Type": "application/json" },
+      body: JSON.stringify(body)
+    }).then(function (r) {
+      return r.json().then(function (j) { return { ok: r.ok, j: j }; });
+    }).then(function (x) {
+      shipBtn.disabled = false;
+      if (!x.ok) { say("error", x.j.message || "error"); return; }
+      var s = x.j.shipment;
+      say("shipped", t("shipped") + " " + s.tracking_no + " · " + x.j.writeback);
+      current = null;
+      box.hidden = true;
+      input.focus();
+    }).catch(function (e) { shipBtn.disabled = false; say("error", String(e)); });
+  }
+
+  document.getElementById("scan-form").addEventListener("submit", function (e) {
+    e.preventDefault();
+    var code = input.value.trim();
+    input.value = "";
+    if (!code) { if (current && missing().length === 0) { ship(); } return; }
+    if (!current) { load(code); } else { item(code); }
+  });
+  shipBtn.addEventListener("click", ship);
+  document.getElementById("scan-reset").addEventListener("click", function () {
+    current = null; box.hidden = true; say("idle", t("load")); input.focus();
+  });
+  // The scanner types into the input: keep the focus there.
+  document.addEventListener("click", function (e) {
+    if (!e.target.closest("input, button, a, select")) { input.focus(); }
+  });
+})();
