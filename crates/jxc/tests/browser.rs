@@ -549,3 +549,279 @@ async fn a_merchant_works_through_the_pages_in_a_real_browser() {
     std::fs::write(screenshot_dir().join("stock-phone.png"), png).unwrap();
     c.close().await.unwrap();
 }
+
+/// Calls the JSON API from the signed-in page (the page's script adds the CSRF header).
+async fn api(c: &Client, method: &str, path: &str, body: serde_json::Value) -> serde_json::Value {
+    let out = c
+        .execute(
+            "const [m, p, b] = arguments;\
+             const init = {method: m, headers: {'Content-Type': 'application/json'}};\
+             if (m !== 'GET') { init.body = JSON.stringify(b); }\
+             return fetch(p, init).then(r => r.json().then(j => [r.status, j]));",
+            vec![json!(method), json!(path), body],
+        )
+        .await
+        .unwrap();
+    let status = out[0].as_i64().unwrap();
+    assert!((200..300).contains(&status), "{method} {path}: {out}");
+    out[1].clone()
+}
+
+/// Types into the scan station's input as a keyboard-wedge scanner does: the code, Enter.
+async fn scan(c: &Client, code: &str) {
+    let e = c.find(Locator::Css("#scan-code")).await.unwrap();
+    e.send_keys(&format!("{code}\u{E007}")).await.unwrap();
+}
+
+/// Waits (up to 10 s) until the station is in `state`; returns its message.
+async fn station(c: &Client, state: &str) -> String {
+    let deadline = Instant::now() + Duration::from_secs(10);
+    loop {
+        let s = c
+            .find(Locator::Css("#station"))
+            .await
+            .unwrap()
+            .attr("data-state")
+            .await
+            .unwrap()
+            .unwrap_or_default();
+        let msg = c
+            .find(Locator::Css("#scan-message"))
+            .await
+            .unwrap()
+            .text()
+            .await
+            .unwrap();
+        if s == state {
+            return msg;
+        }
+        assert!(
+            Instant::now() < deadline,
+            "station is {s}, not {state}: {msg}"
+        );
+        tokio::time::sleep(Duration::from_millis(100)).await;
+    }
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn one_wave_is_picked_labelled_scanned_and_shipped_in_a_real_browser() {
+    if !browser_available() {
+        return;
+    }
+    let dir = tempfile::tempdir().unwrap();
+    let (_jxc, base, password) = start_jxc(dir.path());
+    let (_driver, c) = start_browser().await;
+    sign_in(&c, &base, "admin", &password).await;
+
+    // A warehouse of its own with 5 波次T恤 at A-01-02, a manual shop, two orders.
+    let wh = api(
+        &c,
+        "POST",
+        "/api/v1/warehouses",
+        json!({"code": "WV", "name": "波次仓", "province": "浙江省", "city": "杭州市",
+               "district": "余杭区", "address": "仓前街道 8 号"}),
+    )
+    .await["id"]
+        .as_i64()
+        .unwrap();
+    let loc = api(
+        &c,
+        "POST",
+        "/api/v1/locations",
+        json!({"warehouse_id": wh, "code": "A-01-02-1"}),
+    )
+    .await["id"]
+        .as_i64()
+        .unwrap();
+    let sku = api(
+        &c,
+        "POST",
+        "/api/v1/skus",
+        json!({"code": "WAVE-TEE", "name": "波次T恤", "barcodes": ["6970000000011"], "list_price": 5900}),
+    )
+    .await["id"]
+        .as_i64()
+        .unwrap();
+    api(
+        &c,
+        "POST",
+        "/api/v1/stock/post/receipt",
+        json!({"warehouse_id": wh, "lines": [{"sku_id": sku, "location_id": loc, "qty": 5, "unit_cost": 2000}]}),
+    )
+    .await;
+    let shop = api(
+        &c,
+        "POST",
+        "/api/v1/shops",
+        json!({"code": "HAND", "name": "手工店", "platform": "manual"}),
+    )
+    .await["id"]
+        .as_i64()
+        .unwrap();
+    let mut ids = Vec::new();
+    for (buyer, qty) in [("陈一", 2), ("周二", 1)] {
+        let o = api(
+            &c,
+            "POST",
+            "/api/v1/orders/manual",
+            json!({"shop_id": shop, "buyer_nick": buyer,
+                   "receiver": {"name": buyer, "mobile": "13800001111", "province": "浙江省",
+                                "city": "杭州市", "district": "西湖区", "detail": "文三路1号",
+                                "phone": "", "town": "", "zip": ""},
+                   "lines": [{"code": "WAVE-TEE", "qty": qty, "line_discount": 0}]}),
+        )
+        .await;
+        ids.push(o["id"].as_i64().unwrap());
+    }
+    api(&c, "POST", "/api/v1/orders/approve", json!({"ids": ids})).await;
+    let out = api(&c, "POST", "/api/v1/orders/allocate", json!({"ids": ids})).await;
+    assert!(
+        out.as_array()
+            .unwrap()
+            .iter()
+            .all(|o| o["status"] == "allocated"),
+        "{out}"
+    );
+    let waves = api(
+        &c,
+        "POST",
+        "/api/v1/waves",
+        json!({"warehouse_id": wh, "single_units_apart": false}),
+    )
+    .await;
+    let wave = waves[0]["id"].as_i64().unwrap();
+
+    // 发货设置 from its page.
+    c.goto(&format!("{base}/shipping/setup")).await.unwrap();
+    fill(&c, "input[name=carrier]", "yuantong").await;
+    fill(&c, "input[name=sender_name]", "波次仓").await;
+    fill(&c, "input[name=sender_phone]", "0571-88886666").await;
+    click(&c, "#save").await;
+    c.wait().for_element(Locator::Css("#saved")).await.unwrap();
+    snap(&c, "shipping-setup").await;
+
+    // The pick list: 3 波次T恤 at A-01-02-1.
+    c.goto(&format!("{base}/waves/{wave}")).await.unwrap();
+    let list = c
+        .find(Locator::Css("#pick-lines"))
+        .await
+        .unwrap()
+        .text()
+        .await
+        .unwrap();
+    assert!(
+        list.contains("A-01-02-1") && list.contains("WAVE-TEE"),
+        "{list}"
+    );
+    assert_eq!(
+        c.find(Locator::Css("#units"))
+            .await
+            .unwrap()
+            .text()
+            .await
+            .unwrap(),
+        "3"
+    );
+    snap(&c, "pick-list").await;
+
+    // 取号 and the labels, one per order.
+    click(&c, "#labels-link").await;
+    click(&c, "#take-labels").await;
+    c.wait()
+        .for_element(Locator::Css("section.label"))
+        .await
+        .unwrap();
+    let labels = c.find_all(Locator::Css("section.label")).await.unwrap();
+    assert_eq!(labels.len(), 2);
+    let first = c
+        .find(Locator::Css("section.label .label-no"))
+        .await
+        .unwrap()
+        .text()
+        .await
+        .unwrap();
+    assert!(first.starts_with("JXC"), "{first}");
+    snap(&c, "labels").await;
+
+    // The scan station: the label, a wrong item (refused loudly), then the right ones.
+    c.goto(&format!("{base}/scan")).await.unwrap();
+    scan(&c, &first).await;
+    station(&c, "ok").await;
+    let rows = c
+        .find(Locator::Css("#scan-lines tbody"))
+        .await
+        .unwrap()
+        .text()
+        .await
+        .unwrap();
+    assert!(rows.contains("WAVE-TEE"), "{rows}");
+    let expected: i64 = c
+        .find(Locator::Css("#scan-lines tbody td.num"))
+        .await
+        .unwrap()
+        .text()
+        .await
+        .unwrap()
+        .parse()
+        .unwrap();
+    scan(&c, "6900000000099").await;
+    let msg = station(&c, "error").await;
+    assert!(msg.contains("不是这一单的商品"), "{msg}");
+    let sound = c
+        .execute("return window.jxcLastSound;", vec![])
+        .await
+        .unwrap();
+    assert_eq!(sound, json!("error"));
+    let bg = c
+        .execute(
+            "return getComputedStyle(document.getElementById('station')).backgroundColor;",
+            vec![],
+        )
+        .await
+        .unwrap();
+    assert_eq!(bg, json!("rgb(255, 235, 238)"), "the station turns red");
+    snap(&c, "scan-wrong-item").await;
+    // Shipping with items missing is refused too.
+    click(&c, "#scan-ship").await;
+    assert!(station(&c, "error").await.contains("还缺"));
+    for _ in 0..expected {
+        scan(&c, "6970000000011").await;
+    }
+    station(&c, "done").await;
+    // One more is one too many.
+    scan(&c, "6970000000011").await;
+    assert!(station(&c, "error").await.contains("多扫"));
+    fill(&c, "#scan-weight", "0.85").await;
+    click(&c, "#scan-ship").await;
+    let msg = station(&c, "shipped").await;
+    assert!(msg.contains(&first), "{msg}");
+    snap(&c, "scan-shipped").await;
+
+    // The shipment and the stock ledger show the issue.
+    c.goto(&format!("{base}/shipments?tracking_no={first}"))
+        .await
+        .unwrap();
+    let row = text(&c).await;
+    assert!(row.contains("已发货"), "{row}");
+    snap(&c, "shipments").await;
+    c.goto(&format!("{base}/stock/moves?q=WAVE-TEE"))
+        .await
+        .unwrap();
+    let ledger = text(&c).await;
+    assert!(ledger.contains("出库"), "{ledger}");
+    let left = api(
+        &c,
+        "GET",
+        &format!("/api/v1/stock/balances?sku_id={sku}"),
+        json!(null),
+    )
+    .await;
+    let on_hand: i64 = left["items"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|b| b["on_hand"].as_i64().unwrap())
+        .sum();
+    assert_eq!(on_hand, 5 - expected);
+    c.close().await.unwrap();
+}
