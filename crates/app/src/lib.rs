@@ -20,6 +20,7 @@ pub mod orders_manual;
 pub mod partners;
 pub mod shipments;
 pub mod shipping;
+pub mod tracking;
 pub mod users;
 pub mod warehouses;
 pub mod waves;

@@ -264,13 +264,30 @@ impl App {
     }
 
     pub async fn shipment(&self, user: &User, id: i64) -> Result<ShipmentView> {
+        let s = self.visible_shipment(user, id).await?;
+        self.view(s).await
+    }
+
+    /// A shipment of a warehouse the user sees.
+    pub(crate) async fn visible_shipment(&self, user: &User, id: i64) -> Result<Shipment> {
         let s = self
             .store
             .get_shipment(id)
             .await?
             .ok_or_else(|| Error::not_found("shipment", id))?;
         require_warehouse(user, s.warehouse_id)?;
-        self.view(s).await
+        Ok(s)
+    }
+
+    /// A shipment that has left its warehouse, of a warehouse the user sees.
+    pub(crate) async fn out_shipment(&self, user: &User, id: i64) -> Result<Shipment> {
+        let s = self.visible_shipment(user, id).await?;
+        if !s.status.is_out() {
+            return Err(Error::Rule(
+                "发货单尚未发货 / the shipment has not shipped".into(),
+            ));
+        }
+        Ok(s)
     }
 
     /// What the scan station finds for a scanned code: the tracking number on a label,

@@ -2,7 +2,8 @@
 //! reservations in one transaction — then the tracking number is written back to each
 //! order's platform (发货回传) and the buyer-notification hook is called. Those two happen
 //! after the commit: a platform that is down does not un-ship a parcel that left; the
-//! outcome is kept on the shipment and can be retried.
+//! outcome is kept on the shipment and can be retried. Then its tracking is subscribed
+//! (`tracking.rs`).
 
 use std::collections::BTreeMap;
 
@@ -13,7 +14,6 @@ use jxc_core::users::User;
 use jxc_store::{Actor, ShipInput, Shipment};
 use serde::{Deserialize, Serialize};
 
-use crate::inventory::require_warehouse;
 use crate::{App, Error, Result};
 
 /// What the packing bench sends: the units scanned per SKU, packages and weight.
@@ -44,6 +44,9 @@ pub struct Shipped {
     pub writeback: String,
     /// 买家通知: `ok`, '' (no hook set) or the hook's error.
     pub notified: String,
+    /// 物流订阅 (快递100): `ok`, '' (not set up, or a carrier that cannot be tracked) or
+    /// the service's error.
+    pub subscribed: String,
 }
 
 impl App {
@@ -56,12 +59,7 @@ impl App {
         req: &ShipRequest,
         actor: &Actor,
     ) -> Result<Shipped> {
-        let before = self
-            .store
-            .get_shipment(id)
-            .await?
-            .ok_or_else(|| Error::not_found("shipment", id))?;
-        require_warehouse(user, before.warehouse_id)?;
+        self.visible_shipment(user, id).await?;
         let mut scanned: BTreeMap<SkuId, i64> = BTreeMap::new();
         for (i, s) in req.scanned.iter().enumerate() {
             if s.qty < 0 || s.qty > 100_000 {
@@ -86,31 +84,19 @@ impl App {
             .await?;
         let writeback = self.write_back(&shipment).await?;
         let notified = self.notify_buyer(&shipment).await;
+        let subscribed = self.subscribe_tracking(&shipment).await?;
         Ok(Shipped {
-            shipment: self
-                .store
-                .get_shipment(id)
-                .await?
-                .ok_or_else(|| Error::not_found("shipment", id))?,
+            shipment: self.visible_shipment(user, id).await?,
             writeback,
             notified,
+            subscribed,
         })
     }
 
     /// 重新回传: writes a shipped shipment's tracking number back again (after a
     /// platform error).
     pub async fn retry_writeback(&self, user: &User, id: i64) -> Result<String> {
-        let s = self
-            .store
-            .get_shipment(id)
-            .await?
-            .ok_or_else(|| Error::not_found("shipment", id))?;
-        require_warehouse(user, s.warehouse_id)?;
-        if !s.status.is_out() {
-            return Err(Error::Rule(
-                "发货单尚未发货 / the shipment has not shipped".into(),
-            ));
-        }
+        let s = self.out_shipment(user, id).await?;
         self.write_back(&s).await
     }
 

@@ -241,6 +241,7 @@ async fn ship_through_the_platform(url: String) {
             notify_url: hook_url,
             notify_secret: KEY.into(),
             stale_days: 3,
+            tracking: None,
         },
         &actor(),
     )
@@ -366,6 +367,24 @@ async fn ship_through_the_platform(url: String) {
             .await
             .is_err()
     );
+    // No tracking for more than 3 days: an exception (once).
+    let real_now = std::time::SystemTime::now()
+        .duration_since(std::time::UNIX_EPOCH)
+        .unwrap()
+        .as_millis() as i64;
+    clock.store(real_now + 2 * 86_400_000, Ordering::SeqCst);
+    assert_eq!(
+        app.flag_quiet_shipments().await.unwrap(),
+        0,
+        "2 days is not 3"
+    );
+    clock.store(real_now + 4 * 86_400_000, Ordering::SeqCst);
+    assert_eq!(app.flag_quiet_shipments().await.unwrap(), 1);
+    assert_eq!(app.flag_quiet_shipments().await.unwrap(), 0);
+    let quiet = app.shipment(&admin(), labels[0].id).await.unwrap().shipment;
+    assert_eq!(quiet.status, ShipmentStatus::Exception);
+    assert!(quiet.exception.contains("3 天无物流更新"), "{quiet:?}");
+
     // The books balance, and allocations of shipped orders are not "stock not held".
     let report = app.check().await.unwrap();
     assert!(report.is_clean(), "{report:?}");

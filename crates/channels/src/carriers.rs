@@ -150,6 +150,13 @@ pub fn carrier(code: &str) -> Result<&'static Carrier, ChannelError> {
         })
 }
 
+/// 快递100's code for our carrier, for tracking: Douyin names carriers with 快递100's own
+/// codes (spec §6's list), so it is the same column. `None` for own delivery (`local`)
+/// or a carrier we do not know: there is nothing to track.
+pub fn kuaidi100_code(code: &str) -> Option<&'static str> {
+    carrier(code).ok().and_then(|c| c.douyin)
+}
+
 /// What `platform` calls our carrier `code`: Taobao's and Douyin's company code, PDD's
 /// company id as text, JD's `logiCoprId`, Shopify's and WooCommerce's carrier name.
 pub fn platform_code(code: &str, platform: Platform) -> Result<String, ChannelError> {

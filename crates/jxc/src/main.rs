@@ -82,6 +82,9 @@ enum Command {
         #[arg(long, default_value_t = 1000)]
         limit: usize,
     },
+    /// 物流: mark shipments with no tracking update for the setup's number of days as
+    /// 物流异常 (the server does this every ten minutes), and list the exceptions.
+    Tracking,
     /// Benchmarks.
     Bench {
         #[command(subcommand)]
@@ -297,6 +300,7 @@ async fn run(cli: Cli) -> Result<ExitCode> {
         Command::User { what } => return user(&cli.db, what).await,
         Command::Sync { shop, log } => return sync(&cli.db, shop, log).await,
         Command::Allocate { user, limit } => return allocate(&cli.db, &user, limit).await,
+        Command::Tracking => return tracking(&cli.db).await,
         Command::Bench {
             what:
                 BenchKind::Ledger {
@@ -499,6 +503,34 @@ async fn sync(db: &str, shop: Option<String>, log: bool) -> Result<ExitCode> {
 }
 
 /// `jxc allocate`: one line per order, then the totals; exit 1 if any order is short.
+async fn tracking(db: &str) -> Result<ExitCode> {
+    let app = open(db).await?;
+    let flagged = app.flag_quiet_shipments().await?;
+    let exceptions = app
+        .store
+        .list_shipments(
+            &jxc_store::ShipmentFilter {
+                status: Some(jxc_store::ShipmentStatus::Exception),
+                ..Default::default()
+            },
+            &jxc_core::paging::PageRequest::default(),
+        )
+        .await?;
+    for s in &exceptions.items {
+        println!(
+            "{}\t{}\t{}\t{}",
+            s.id, s.carrier, s.tracking_no, s.exception
+        );
+    }
+    println!(
+        "新标记 {flagged} · 物流异常 {}{} / newly flagged {flagged}, exceptions {}",
+        exceptions.items.len(),
+        if exceptions.next.is_some() { "+" } else { "" },
+        exceptions.items.len()
+    );
+    Ok(ExitCode::SUCCESS)
+}
+
 async fn allocate(db: &str, username: &str, limit: usize) -> Result<ExitCode> {
     let app = open(db).await?;
     let user = app.user_by_name(username).await?;

@@ -494,4 +494,85 @@ fn jxc_allocate_routes_the_approved_demo_orders_once_and_the_books_still_check()
     let nobody = jxc(&db, &["allocate", "--user", "nobody"]);
     assert!(!nobody.status.success());
     assert!(text(&nobody).contains("nobody"), "{}", text(&nobody));
+
+    // Ship one allocated order; its carrier reports it refused: `jxc tracking` lists it.
+    let no = rt.block_on(async {
+        use jxc_store::{ShipmentStatus, TrackingUpdate};
+        let app = jxc_app::App::open(&db).await.unwrap();
+        let cang = app.user_by_name("cang").await.unwrap();
+        let a = jxc_store::Actor::system("test");
+        let mut setup = app.shipping_setup().await.unwrap();
+        setup.sender_name = "仓库".into();
+        setup.sender_phone = "0571-88886666".into();
+        app.set_shipping_setup(setup, &a).await.unwrap();
+        let allocated = app
+            .allocations(
+                Some(jxc_store::AllocationStatus::Allocated),
+                &Default::default(),
+            )
+            .await
+            .unwrap();
+        let order = app
+            .store
+            .get_order(allocated.items[0].order_id)
+            .await
+            .unwrap()
+            .unwrap();
+        let d: jxc_core::fulfillment::routing::Decision =
+            serde_json::from_value(allocated.items[0].decision.clone()).unwrap();
+        let wh = d.shipments[0].warehouse;
+        let waves = app
+            .create_waves(
+                &cang,
+                wh,
+                &jxc_core::fulfillment::waves::WaveRules {
+                    single_units_apart: false,
+                    by_carrier: false,
+                    cutoff_ms: None,
+                    max_shipments: 500,
+                },
+                &a,
+            )
+            .await
+            .unwrap();
+        let wave = waves
+            .iter()
+            .find(|w| w.orders.iter().any(|(o, _)| *o == order.id))
+            .unwrap();
+        let labels = app.label_wave(&cang, wave.id, &a).await.unwrap();
+        let sh = labels
+            .iter()
+            .find(|s| s.orders.contains(&order.id))
+            .unwrap();
+        let contents = app.store.shipment_contents(sh.id).await.unwrap();
+        let req = jxc_app::shipping::ShipRequest {
+            scanned: contents
+                .iter()
+                .map(|(sku, qty)| jxc_app::shipping::ScannedSku {
+                    sku_id: sku.0,
+                    qty: *qty,
+                })
+                .collect(),
+            ..Default::default()
+        };
+        app.ship(&cang, sh.id, &req, &a).await.unwrap();
+        app.store
+            .record_tracking(
+                sh.id,
+                &TrackingUpdate {
+                    state: "14".into(),
+                    at_ms: 1,
+                    status: ShipmentStatus::Exception,
+                    exception: "拒签 / 14".into(),
+                },
+                &a,
+            )
+            .await
+            .unwrap();
+        sh.tracking_no.clone()
+    });
+    let t = text(&jxc(&db, &["tracking"]));
+    assert!(t.contains(&no) && t.contains("拒签"), "{t}");
+    assert!(t.contains("newly flagged 0, exceptions 1"), "{t}");
+    assert!(jxc(&db, &["check"]).status.success());
 }

@@ -18,12 +18,14 @@ CREATE TABLE shipments (
     shipped_at BIGINT,
     shipped_by TEXT NOT NULL DEFAULT '',
     writeback TEXT NOT NULL DEFAULT '',
+    subscribed TEXT NOT NULL DEFAULT '',
     tracking_state TEXT NOT NULL DEFAULT '',
     tracking_at BIGINT,
     exception TEXT NOT NULL DEFAULT '',
     CONSTRAINT shipments_tracking_key UNIQUE (carrier, tracking_no)
 );
 CREATE INDEX shipments_status ON shipments (status, id);
+CREATE INDEX shipments_tracking_no ON shipments (tracking_no);
 CREATE INDEX shipments_wave ON shipments (wave_id);
 
 CREATE TABLE shipment_orders (

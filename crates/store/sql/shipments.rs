@@ -43,6 +43,7 @@ fn shipment(r: &Row) -> Result<Shipment> {
         shipped_at: col(r, "shipped_at")?,
         shipped_by: col(r, "shipped_by")?,
         writeback: col(r, "writeback")?,
+        subscribed: col(r, "subscribed")?,
         tracking_state: col(r, "tracking_state")?,
         tracking_at: col(r, "tracking_at")?,
         exception: col(r, "exception")?,
@@ -209,6 +210,26 @@ pub(super) async fn drop_labelled(c: &mut Conn, order: OrderId, actor: &Actor) -
     Ok(())
 }
 
+/// Sets the text column `column` (`writeback` or `subscribed`) of a shipment.
+async fn set_outcome(
+    pool: &sqlx::Pool<crate::Db>,
+    id: i64,
+    column: &'static str,
+    outcome: &str,
+) -> Result<()> {
+    let mut tx = crate::dialect::begin_write(pool).await?;
+    let n = Sql::new(&format!("UPDATE shipments SET {column} = "))
+        .bind(outcome.chars().take(500).collect::<String>())
+        .push(" WHERE id = ")
+        .bind(id)
+        .execute(&mut tx)
+        .await?;
+    if n == 0 {
+        return Err(StoreError::not_found("shipment", id));
+    }
+    tx.commit().await.db()
+}
+
 #[async_trait]
 impl ShipmentStore for SqlStore {
     async fn create_shipments(&self, list: &[NewShipment], actor: &Actor) -> Result<Vec<Shipment>> {
@@ -356,6 +377,12 @@ impl ShipmentStore for SqlStore {
         }
         if let Some(t) = &f.tracking_no {
             sql.push(" AND tracking_no = ").bind(t.as_str());
+        }
+        if let Some(before) = f.quiet_since {
+            sql.push(" AND status = ")
+                .bind(ShipmentStatus::Shipped.as_str())
+                .push(" AND COALESCE(tracking_at, shipped_at) < ")
+                .bind(before);
         }
         push_keyset(&mut sql, "id", "id", page);
         let mut rows = sql
@@ -508,17 +535,11 @@ impl ShipmentStore for SqlStore {
     }
 
     async fn set_writeback(&self, id: i64, outcome: &str) -> Result<()> {
-        let mut tx = crate::dialect::begin_write(&self.write).await?;
-        let n = Sql::new("UPDATE shipments SET writeback = ")
-            .bind(outcome.chars().take(500).collect::<String>())
-            .push(" WHERE id = ")
-            .bind(id)
-            .execute(&mut tx)
-            .await?;
-        if n == 0 {
-            return Err(StoreError::not_found("shipment", id));
-        }
-        tx.commit().await.db()
+        set_outcome(&self.write, id, "writeback", outcome).await
+    }
+
+    async fn set_subscribed(&self, id: i64, outcome: &str) -> Result<()> {
+        set_outcome(&self.write, id, "subscribed", outcome).await
     }
 
     async fn record_tracking(

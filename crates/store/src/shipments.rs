@@ -99,6 +99,8 @@ pub struct Shipment {
     pub shipped_by: String,
     /// 发货回传: '' not yet tried, `ok`, or the platform's error.
     pub writeback: String,
+    /// 物流订阅: '' not subscribed, `ok`, or the tracking service's error.
+    pub subscribed: String,
     /// The carrier's last tracking state (Kuaidi100's code), and when it changed.
     pub tracking_state: String,
     pub tracking_at: Option<i64>,
@@ -116,6 +118,9 @@ pub struct ShipmentFilter {
     pub wave: Option<i64>,
     pub order: Option<OrderId>,
     pub tracking_no: Option<String>,
+    /// Out (shipped, not signed or an exception) with no tracking update since this
+    /// (Unix ms; the ship time when none came at all).
+    pub quiet_since: Option<i64>,
 }
 
 /// 扫描发货: what was verified at the packing bench.
@@ -165,6 +170,8 @@ pub trait ShipmentStore: Send + Sync {
     async fn ship(&self, id: i64, input: &ShipInput, actor: &Actor) -> Result<Shipment>;
     /// Records the outcome of 发货回传 (`ok` or the platform's error).
     async fn set_writeback(&self, id: i64, outcome: &str) -> Result<()>;
+    /// Records the outcome of subscribing to its tracking (`ok` or the service's error).
+    async fn set_subscribed(&self, id: i64, outcome: &str) -> Result<()>;
     /// Records a tracking update of a shipment that is out (not `labelled`).
     async fn record_tracking(
         &self,

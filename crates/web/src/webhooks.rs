@@ -1,4 +1,5 @@
-//! `POST /hooks/{shop_id}`: where Shopify, WooCommerce and Douyin push orders. Public —
+//! `POST /hooks/{shop_id}`: where Shopify, WooCommerce and Douyin push orders, and
+//! `POST /hooks/tracking/kuaidi100`: where 快递100 pushes parcel traces. Public —
 //! a platform cannot sign in — so it sits outside the sign-in middleware and the route
 //! table; what proves the caller is the platform's signature, which the app checks
 //! before it reads or stores anything.
@@ -22,10 +23,41 @@ use crate::error::ApiError;
 pub const MAX_BODY: usize = 2 * 1024 * 1024;
 
 pub fn routes() -> Router<AppState> {
-    Router::new().route(
-        "/hooks/{shop_id}",
-        post(receive).layer(DefaultBodyLimit::max(MAX_BODY)),
-    )
+    Router::new()
+        .route(
+            "/hooks/{shop_id}",
+            post(receive).layer(DefaultBodyLimit::max(MAX_BODY)),
+        )
+        .route(
+            "/hooks/tracking/kuaidi100",
+            post(kuaidi100).layer(DefaultBodyLimit::max(MAX_BODY)),
+        )
+}
+
+/// 快递100's tracking callback: answered with its success body once recorded (or for a
+/// parcel we do not know), else its failure shape so that it sends again; a bad
+/// signature is 401 and nothing is read.
+async fn kuaidi100(State(s): State<AppState>, body: Bytes) -> Response {
+    use axum::http::{StatusCode, header};
+    let json = [(header::CONTENT_TYPE, "application/json; charset=utf-8")];
+    match s.app.receive_tracking_callback(&body).await {
+        Ok(()) => (json, jxc_app::tracking::CALLBACK_OK).into_response(),
+        Err(e) => {
+            let status = match e {
+                jxc_app::Error::Unauthorized => {
+                    tracing::warn!("快递100 callback refused: bad signature");
+                    StatusCode::UNAUTHORIZED
+                }
+                jxc_app::Error::Invalid(_) | jxc_app::Error::NotFound { .. } => {
+                    StatusCode::UNPROCESSABLE_ENTITY
+                }
+                _ => StatusCode::INTERNAL_SERVER_ERROR,
+            };
+            let body =
+                serde_json::json!({"result": false, "returnCode": "500", "message": e.to_string()});
+            (status, json, body.to_string()).into_response()
+        }
+    }
 }
 
 /// Every header as `(lower-case name, value)`; a value that is not UTF-8 is read lossily.

@@ -256,3 +256,136 @@ async fn a_wave_is_labelled_scanned_and_shipped_over_http() {
         page.body
     );
 }
+
+/// Ships the first `n` labelled shipments of `wave` with the counts the scan asks for;
+/// answers their tracking numbers and ids.
+async fn ship_first(s: &TestServer, wave: i64, n: usize) -> Vec<(String, i64, serde_json::Value)> {
+    let admin = s.admin().await;
+    let (_, labels) = admin
+        .api(Method::POST, &format!("/api/v1/waves/{wave}/labels"), None)
+        .await;
+    let mut out = Vec::new();
+    for l in labels.as_array().unwrap().iter().take(n) {
+        let no = l["tracking_no"].as_str().unwrap().to_string();
+        let id = l["id"].as_i64().unwrap();
+        let (_, view) = admin
+            .api(Method::GET, &format!("/api/v1/scan/{no}"), None)
+            .await;
+        let scanned: Vec<serde_json::Value> = view["lines"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .map(|l| json!({"sku_id": l["sku_id"], "qty": l["qty"]}))
+            .collect();
+        let (st, done) = admin
+            .api(
+                Method::POST,
+                &format!("/api/v1/shipments/{id}/ship"),
+                Some(json!({"scanned": scanned})),
+            )
+            .await;
+        assert_eq!(st, StatusCode::OK, "{done}");
+        out.push((no, id, done));
+    }
+    out
+}
+
+#[tokio::test]
+async fn kuaidi100_tracks_shipments_to_signed_or_an_exception() {
+    use jxc_sim::kuaidi100::{Kuaidi100State, start};
+    let s = TestServer::start().await;
+    let (_wh, wave) = one_wave(&s).await;
+    let admin = s.admin().await;
+    let k100 = start(Kuaidi100State::default()).await.unwrap();
+    let creds = k100.credentials();
+    let (st, saved) = admin
+        .api(
+            Method::PUT,
+            "/api/v1/shipping/setup",
+            Some(
+                json!({"source": {"kind": "local", "prefix": "JXC"}, "carrier": "yuantong",
+                "sender_name": "杭州仓", "sender_phone": "0571-88886666",
+                "tracking": {"customer": creds["customer"], "key": creds["key"],
+                    "salt": "salt-for-callbacks", "base_url": k100.base_url,
+                    "callback_url": format!("{}/hooks/tracking/kuaidi100", s.base)}}),
+            ),
+        )
+        .await;
+    assert_eq!(st, StatusCode::OK, "{saved}");
+    assert_eq!(saved["tracking"]["salt"], "***", "keys are never shown");
+    let shipped = ship_first(&s, wave, 2).await;
+    assert!(
+        shipped.iter().all(|(_, _, d)| d["subscribed"] == "ok"),
+        "{shipped:?}"
+    );
+    let subs: Vec<String> = k100
+        .state
+        .subscriptions()
+        .iter()
+        .map(|x| x.tracking_no.clone())
+        .collect();
+    assert_eq!(subs, [shipped[0].0.clone(), shipped[1].0.clone()]);
+
+    // The carrier moves the parcels: one signed for, one refused by the buyer.
+    let (a, b) = (&shipped[0].0, &shipped[1].0);
+    let t0 = 1_795_600_000_000;
+    for (no, state, text) in [(a, "3", "已签收，签收人：本人"), (b, "14", "收件人拒签")]
+    {
+        k100.state.add_parcel("yuantong", no);
+        k100.state.push_event(no, t0, "快件已揽收");
+        k100.state.push_event(no, t0 + 3_600_000, text);
+        k100.state.set_state(no, state);
+    }
+    let report = k100.state.send_callbacks().await;
+    assert_eq!((report.delivered, report.failed), (2, 0), "{report:?}");
+    let status = |id: i64| {
+        let admin = &admin;
+        async move {
+            admin
+                .api(Method::GET, &format!("/api/v1/shipments/{id}"), None)
+                .await
+                .1["shipment"]
+                .clone()
+        }
+    };
+    let sa = status(shipped[0].1).await;
+    assert_eq!(
+        (sa["status"].as_str(), sa["tracking_state"].as_str()),
+        (Some("signed"), Some("3"))
+    );
+    let sb = status(shipped[1].1).await;
+    assert_eq!(sb["status"], "exception");
+    assert_eq!(sb["exception"], "拒签 / 14");
+    let list = admin.get("/shipments?status=exception").await;
+    assert!(list.contains("拒签"), "{}", list.body);
+
+    // A forged callback is refused and changes nothing.
+    let forged = reqwest::Client::new()
+        .post(format!("{}/hooks/tracking/kuaidi100", s.base))
+        .form(&[
+            ("param", format!(r#"{{"status":"polling","lastResult":{{"state":"3","ischeck":"1","com":"yuantong","nu":"{b}","data":[]}}}}"#)),
+            ("sign", "0123456789ABCDEF0123456789ABCDEF".into()),
+        ])
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(forged.status(), StatusCode::UNAUTHORIZED);
+    assert_eq!(status(shipped[1].1).await["status"], "exception");
+
+    // The parcel is re-delivered: 刷新物流 asks 快递100 now and it is in transit again.
+    k100.state
+        .push_event(b, t0 + 7_200_000, "转寄新地址，派件中");
+    k100.state.set_state(b, "5");
+    let (st, again) = admin
+        .api(
+            Method::POST,
+            &format!("/api/v1/shipments/{}/tracking", shipped[1].1),
+            None,
+        )
+        .await;
+    assert_eq!(st, StatusCode::OK, "{again}");
+    assert_eq!(
+        (again["status"].as_str(), again["exception"].as_str()),
+        (Some("shipped"), Some(""))
+    );
+}

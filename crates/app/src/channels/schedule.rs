@@ -1,12 +1,16 @@
 //! The schedule: every enabled shop syncs every `interval_secs`. When each shop is due
 //! next is stored with the shop, so a restart picks the schedule up where it was; runs
-//! left `running` by a process that stopped are marked `interrupted` at start.
+//! left `running` by a process that stopped are marked `interrupted` at start. The same
+//! loop flags shipments whose tracking has gone quiet (`tracking.rs`).
 
 use std::time::Duration;
 
 use jxc_store::SyncTrigger;
 
 use crate::{App, Result};
+
+/// How often the schedule looks for shipments without tracking updates.
+const QUIET_CHECK: Duration = Duration::from_secs(600);
 
 impl App {
     /// One pass of the schedule: starts a sync (in the background) for every shop that is
@@ -41,9 +45,19 @@ impl App {
                 Ok(_) => {}
                 Err(e) => tracing::error!("could not mark interrupted syncs: {e}"),
             }
+            let mut quiet_checked = None::<std::time::Instant>;
             loop {
                 if let Err(e) = app.run_due_syncs().await {
                     tracing::error!("sync schedule: {e}");
+                }
+                // 无物流更新: every ten minutes is plenty for a rule counted in days.
+                if quiet_checked.is_none_or(|t| t.elapsed() >= QUIET_CHECK) {
+                    quiet_checked = Some(std::time::Instant::now());
+                    match app.flag_quiet_shipments().await {
+                        Ok(n) if n > 0 => tracing::warn!("{n} shipments have gone quiet"),
+                        Ok(_) => {}
+                        Err(e) => tracing::error!("tracking check: {e}"),
+                    }
                 }
                 tokio::time::sleep(tick).await;
             }

@@ -45,6 +45,24 @@ pub struct ShippingSetup {
     /// A shipment with no tracking update for this many days becomes an exception.
     #[serde(default = "default_stale_days")]
     pub stale_days: i64,
+    /// 快递100 tracking (subscribed when a shipment ships); `None`: no tracking service.
+    #[serde(default)]
+    pub tracking: Option<TrackingSetup>,
+}
+
+/// A 快递100 account: shipments are subscribed when they ship, and 快递100 calls
+/// `callback_url` (our `/hooks/tracking/kuaidi100`) signed with `salt`.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
+pub struct TrackingSetup {
+    pub customer: String,
+    pub key: String,
+    pub salt: String,
+    /// Where 快递100 reaches this jxc: `https://…/hooks/tracking/kuaidi100`.
+    pub callback_url: String,
+    /// Another endpoint than `https://poll.kuaidi100.com` (a test double); '' = the real one.
+    #[serde(default)]
+    pub base_url: String,
 }
 
 fn default_stale_days() -> i64 {
@@ -63,6 +81,7 @@ impl Default for ShippingSetup {
             notify_url: String::new(),
             notify_secret: String::new(),
             stale_days: default_stale_days(),
+            tracking: None,
         }
     }
 }
@@ -155,6 +174,39 @@ impl ShippingSetup {
                 ));
             }
         }
+        if let Some(t) = &self.tracking {
+            if t.customer.trim().is_empty() || t.customer.len() > 64 {
+                e.push(FieldError::new(
+                    "tracking.customer",
+                    "请填写快递100 customer / the customer id",
+                ));
+            }
+            if t.key.trim().is_empty() || t.key.len() > 64 {
+                e.push(FieldError::new(
+                    "tracking.key",
+                    "请填写快递100 授权 key / the key",
+                ));
+            }
+            if t.salt.len() < 8 || t.salt.len() > 64 {
+                e.push(FieldError::new(
+                    "tracking.salt",
+                    "回调签名 salt 8–64 个字符 / a salt of 8 to 64 characters",
+                ));
+            }
+            let http = |u: &str| u.starts_with("http://") || u.starts_with("https://");
+            if !http(&t.callback_url) {
+                e.push(FieldError::new(
+                    "tracking.callback_url",
+                    "回调地址须以 http(s):// 开头 / an http(s) URL",
+                ));
+            }
+            if !t.base_url.is_empty() && !http(&t.base_url) {
+                e.push(FieldError::new(
+                    "tracking.base_url",
+                    "接口地址须以 http(s):// 开头 / an http(s) URL",
+                ));
+            }
+        }
         if !(1..=30).contains(&self.stale_days) {
             e.push(FieldError::new(
                 "stale_days",
@@ -226,6 +278,13 @@ mod tests {
             notify_url: "ftp://x".into(),
             notify_secret: "short".into(),
             stale_days: 0,
+            tracking: Some(TrackingSetup {
+                customer: String::new(),
+                key: "k".into(),
+                salt: "short".into(),
+                callback_url: "/hooks".into(),
+                base_url: String::new(),
+            }),
         };
         let Err(Error::Invalid(e)) = bad.validate() else {
             panic!("expected field errors")
@@ -240,6 +299,9 @@ mod tests {
                 "sender_phone",
                 "notify_url",
                 "notify_secret",
+                "tracking.customer",
+                "tracking.salt",
+                "tracking.callback_url",
                 "stale_days"
             ]
         );

@@ -125,6 +125,31 @@ pub async fn a_shipment_ships_once_when_the_scan_matches_and_posts_the_issue_of_
     let e = s.release_allocation(o1, &actor()).await.unwrap_err();
     assert!(matches!(e, StoreError::Conflict(_)), "{e}");
 
+    // Out and quiet: found by "no tracking since"; subscribing is recorded.
+    let quiet = |since: i64| ShipmentFilter {
+        quiet_since: Some(since),
+        ..Default::default()
+    };
+    let shipped_at = out.shipped_at.unwrap();
+    let found = s
+        .list_shipments(&quiet(shipped_at + 1), &super::page(10))
+        .await
+        .unwrap();
+    assert_eq!(
+        found.items.iter().map(|x| x.id).collect::<Vec<_>>(),
+        vec![sh.id]
+    );
+    let found = s
+        .list_shipments(&quiet(shipped_at), &super::page(10))
+        .await
+        .unwrap();
+    assert!(found.items.is_empty());
+    s.set_subscribed(sh.id, "ok").await.unwrap();
+    assert_eq!(
+        s.get_shipment(sh.id).await.unwrap().unwrap().subscribed,
+        "ok"
+    );
+
     // Tracking: signed.
     let signed = s
         .record_tracking(

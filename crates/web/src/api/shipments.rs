@@ -31,7 +31,8 @@ use crate::guard::Routes;
     get_one,
     scan,
     ship,
-    writeback
+    writeback,
+    refresh_tracking
 ))]
 pub struct Doc;
 
@@ -47,33 +48,53 @@ pub fn routes() -> Routes {
         .get("/scan/{code}", ShipmentsShip, scan)
         .post("/shipments/{id}/ship", ShipmentsShip, ship)
         .post("/shipments/{id}/writeback", ShipmentsShip, writeback)
+        .post("/shipments/{id}/tracking", ShipmentsShip, refresh_tracking)
 }
 
-/// 发货设置 (the notification key is never sent back: `notify_secret` is '' or `***`).
+/// The setup as the API shows it: the keys (`notify_secret`, `tracking.key`,
+/// `tracking.salt`) are never sent back, only `***` when set.
+fn masked(mut s: ShippingSetup) -> ShippingSetup {
+    let mask = |v: &mut String| {
+        if !v.is_empty() {
+            *v = "***".into();
+        }
+    };
+    mask(&mut s.notify_secret);
+    if let Some(t) = &mut s.tracking {
+        mask(&mut t.key);
+        mask(&mut t.salt);
+    }
+    s
+}
+
+/// 发货设置 (keys shown as `***`).
 #[utoipa::path(get, path = "/shipping/setup", tag = "fulfillment", responses((status = 200, body = ShippingSetup)))]
 async fn get_setup(State(s): State<AppState>, _me: Me) -> ApiResult<Json<ShippingSetup>> {
-    let mut setup = s.app.shipping_setup().await?;
-    if !setup.notify_secret.is_empty() {
-        setup.notify_secret = "***".into();
-    }
-    Ok(Json(setup))
+    Ok(Json(masked(s.app.shipping_setup().await?)))
 }
 
-/// Replaces the shipping setup (`notify_secret` of `***` keeps the saved key).
+/// Replaces the shipping setup; a key sent as `***` keeps the saved one.
 #[utoipa::path(put, path = "/shipping/setup", tag = "fulfillment", request_body = ShippingSetup, responses((status = 200, body = ShippingSetup), (status = 422, body = ErrorBody)))]
 async fn put_setup(
     State(s): State<AppState>,
     me: Me,
     ApiJson(mut b): ApiJson<ShippingSetup>,
 ) -> ApiResult<Json<ShippingSetup>> {
+    let old = s.app.shipping_setup().await?;
     if b.notify_secret == "***" {
-        b.notify_secret = s.app.shipping_setup().await?.notify_secret;
+        b.notify_secret = old.notify_secret;
     }
-    let mut saved = s.app.set_shipping_setup(b, &me.actor()).await?;
-    if !saved.notify_secret.is_empty() {
-        saved.notify_secret = "***".into();
+    if let (Some(t), Some(kept)) = (&mut b.tracking, &old.tracking) {
+        if t.key == "***" {
+            t.key = kept.key.clone();
+        }
+        if t.salt == "***" {
+            t.salt = kept.salt.clone();
+        }
     }
-    Ok(Json(saved))
+    Ok(Json(masked(
+        s.app.set_shipping_setup(b, &me.actor()).await?,
+    )))
 }
 
 /// 取号: a waybill for every order of the wave without a shipment (one per 合单 group);
@@ -202,4 +223,14 @@ async fn writeback(
     Ok(Json(Writeback {
         writeback: s.app.retry_writeback(&me.0.user, id).await?,
     }))
+}
+
+/// 刷新物流: asks 快递100 for the shipment's trace now and records it (已签收 / 物流异常).
+#[utoipa::path(post, path = "/shipments/{id}/tracking", tag = "fulfillment", params(("id" = i64, Path)), responses((status = 200, body = Shipment), (status = 422, body = ErrorBody), (status = 502, body = ErrorBody)))]
+async fn refresh_tracking(
+    State(s): State<AppState>,
+    me: Me,
+    Path(id): Path<i64>,
+) -> ApiResult<Json<Shipment>> {
+    Ok(Json(s.app.refresh_tracking(&me.0.user, id).await?))
 }

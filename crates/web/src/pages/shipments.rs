@@ -32,6 +32,7 @@ pub fn routes() -> Routes {
         .get("/shipments/export.xlsx", OrdersView, export)
         .get("/shipments/{id}", OrdersView, detail)
         .post("/shipments/{id}/writeback", ShipmentsShip, writeback)
+        .post("/shipments/{id}/tracking", ShipmentsShip, refresh_tracking)
         .post("/waves/{id}/labels", ShipmentsShip, take_labels)
         .get("/waves/{id}/labels", OrdersView, labels)
         .get(
@@ -330,6 +331,17 @@ async fn writeback(
     Ok(see_other(&format!("/shipments/{id}")))
 }
 
+async fn refresh_tracking(
+    State(s): State<AppState>,
+    ctx: Ctx,
+    Path(id): Path<i64>,
+    uri: Uri,
+) -> Result<Response, PageError> {
+    let e = err(&ctx, &uri);
+    s.app.refresh_tracking(&ctx.user, id).await.map_err(&e)?;
+    Ok(see_other(&format!("/shipments/{id}")))
+}
+
 async fn take_labels(
     State(s): State<AppState>,
     ctx: Ctx,
@@ -456,6 +468,12 @@ fn sent_of(setup: &ShippingSetup) -> Sent {
     m.insert("sender_phone".into(), setup.sender_phone.clone());
     m.insert("notify_url".into(), setup.notify_url.clone());
     m.insert("stale_days".into(), setup.stale_days.to_string());
+    if let Some(t) = &setup.tracking {
+        m.insert("tracking".into(), "on".into());
+        m.insert("k100_customer".into(), t.customer.clone());
+        m.insert("k100_callback_url".into(), t.callback_url.clone());
+        m.insert("k100_base_url".into(), t.base_url.clone());
+    }
     Sent(m)
 }
 
@@ -531,6 +549,23 @@ async fn save_setup(
             "" => old.notify_secret,
             x => x.to_string(),
         };
+        // Keys left empty keep the saved ones (they are never shown back).
+        let tracking = if sent.checked("tracking") {
+            let keep = old.tracking.clone();
+            let or_kept = |field: &str, kept: Option<String>| match sent.val(field).trim() {
+                "" => kept.unwrap_or_default(),
+                x => x.to_string(),
+            };
+            Some(jxc_core::fulfillment::shipping::TrackingSetup {
+                customer: sent.val("k100_customer").trim().to_string(),
+                key: or_kept("k100_key", keep.as_ref().map(|t| t.key.clone())),
+                salt: or_kept("k100_salt", keep.as_ref().map(|t| t.salt.clone())),
+                callback_url: sent.val("k100_callback_url").trim().to_string(),
+                base_url: sent.val("k100_base_url").trim().to_string(),
+            })
+        } else {
+            None
+        };
         let setup = ShippingSetup {
             source,
             carrier: sent.val("carrier").trim().to_string(),
@@ -539,6 +574,7 @@ async fn save_setup(
             notify_url: sent.val("notify_url").trim().to_string(),
             notify_secret: secret,
             stale_days: sent.val("stale_days").trim().parse().unwrap_or(0),
+            tracking,
         };
         s.app.set_shipping_setup(setup, &actor(&ctx)).await
     }
