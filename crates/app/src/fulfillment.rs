@@ -303,20 +303,44 @@ impl App {
                 message: "缺货，到货后重试 / short of stock: retried when stock arrives".into(),
                 decision: Some(decision),
             }),
-            // Someone reserved the stock between reading and reserving: 缺货 for now.
+            // Someone reserved the stock between reading and reserving: 缺货 for now, and
+            // the decision says so (it is retried like any other 缺货 order).
             Err(jxc_store::StoreError::Domain(jxc_core::Error::InsufficientStock { .. })) => {
-                let mut short = new.clone();
-                short.status = AllocationStatus::Short;
-                short.reservations.clear();
-                short.warehouses.clear();
-                self.store.save_allocation(&short, actor).await?;
-                Ok(AllocationOutcome {
+                let mut raced = decision;
+                raced.shipments.clear();
+                raced.missing = facts.needs.iter().map(|(k, v)| (*k, *v)).collect();
+                raced.why.push(jxc_core::fulfillment::routing::Step {
+                    by: "库存刚被其他订单占用 / the stock was just taken by another order".into(),
+                    kept: Vec::new(),
+                    dropped: Vec::new(),
+                });
+                let short = NewAllocation {
                     order_id: id,
-                    status: "short".into(),
-                    message: "库存刚被占用 / the stock was just taken".into(),
-                    decision: Some(decision),
-                })
+                    status: AllocationStatus::Short,
+                    decision: serde_json::to_value(&raced)
+                        .map_err(|e| Error::Internal(format!("decision: {e}")))?,
+                    warehouses: Vec::new(),
+                    reservations: Vec::new(),
+                };
+                match self.store.save_allocation(&short, actor).await {
+                    Ok(_) => Ok(AllocationOutcome {
+                        order_id: id,
+                        status: "short".into(),
+                        message: "库存刚被占用 / the stock was just taken".into(),
+                        decision: Some(raced),
+                    }),
+                    Err(jxc_store::StoreError::Conflict(_)) => Ok(AllocationOutcome::skipped(
+                        id,
+                        "订单已分配 / allocated already",
+                    )),
+                    Err(e) => Err(e.into()),
+                }
             }
+            // Allocated at the same moment by another request.
+            Err(jxc_store::StoreError::Conflict(_)) => Ok(AllocationOutcome::skipped(
+                id,
+                "订单已分配 / allocated already",
+            )),
             Err(e) => Err(e.into()),
         }
     }
