@@ -12,6 +12,7 @@ pub mod demo;
 mod error;
 pub mod exports;
 pub mod fulfillment;
+pub mod fulfillment_report;
 pub mod fulfillment_what_if;
 pub mod imports;
 pub mod inventory;

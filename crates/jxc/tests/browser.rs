@@ -338,6 +338,7 @@ async fn a_merchant_works_through_the_pages_in_a_real_browser() {
         ("order-rules", "/orders/rules"),
         ("routing", "/fulfillment/routing"),
         ("waves", "/waves"),
+        ("fulfillment-report", "/fulfillment/report"),
     ] {
         c.goto(&format!("{base}{path}")).await.unwrap();
         snap(&c, name).await;

@@ -378,6 +378,12 @@ impl ShipmentStore for SqlStore {
         if let Some(t) = &f.tracking_no {
             sql.push(" AND tracking_no = ").bind(t.as_str());
         }
+        if let Some(from) = f.shipped_from {
+            sql.push(" AND shipped_at >= ").bind(from);
+        }
+        if let Some(to) = f.shipped_to {
+            sql.push(" AND shipped_at < ").bind(to);
+        }
         if let Some(before) = f.quiet_since {
             sql.push(" AND status = ")
                 .bind(ShipmentStatus::Shipped.as_str())

@@ -121,6 +121,9 @@ pub struct ShipmentFilter {
     /// Out (shipped, not signed or an exception) with no tracking update since this
     /// (Unix ms; the ship time when none came at all).
     pub quiet_since: Option<i64>,
+    /// Shipped in `[from, to)` (Unix ms).
+    pub shipped_from: Option<i64>,
+    pub shipped_to: Option<i64>,
 }
 
 /// 扫描发货: what was verified at the packing bench.

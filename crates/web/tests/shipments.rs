@@ -230,6 +230,53 @@ async fn a_wave_is_labelled_scanned_and_shipped_over_http() {
     let detail = admin.get(&format!("/shipments/{id}")).await;
     assert!(detail.contains("id=\"retry-writeback\""), "{}", detail.body);
 
+    // 发货报表: today's one shipment, shipped within 48 h of payment? The orders were
+    // paid on 2026-11-20, so it is late; picker shipped it.
+    let now = std::time::SystemTime::now()
+        .duration_since(std::time::UNIX_EPOCH)
+        .unwrap()
+        .as_millis() as i64;
+    let today = jxc_app::fulfillment_report::china_date(now);
+    let (st, r) = viewer
+        .api(
+            Method::GET,
+            &format!("/api/v1/fulfillment/report?from={today}&to={today}"),
+            None,
+        )
+        .await;
+    assert_eq!(st, StatusCode::OK, "{r}");
+    assert_eq!(r["overall"]["shipments"], 1);
+    assert_eq!(
+        (
+            r["overall"]["on_time"].as_i64(),
+            r["overall"]["late"].as_i64()
+        ),
+        (Some(0), Some(1))
+    );
+    assert_eq!(r["by_person"][0][0], "xiao.wang");
+    assert_eq!(r["by_day"][0][0], today.as_str());
+    let (st, _) = viewer
+        .api(
+            Method::GET,
+            &format!("/api/v1/fulfillment/report?from={today}&to=2020-01-01"),
+            None,
+        )
+        .await;
+    assert_eq!(st, StatusCode::UNPROCESSABLE_ENTITY);
+    let page = viewer.get("/fulfillment/report").await;
+    assert_eq!(page.status, StatusCode::OK, "{}", page.body);
+    assert!(
+        page.contains("id=\"overall-shipments\">1<"),
+        "{}",
+        page.body
+    );
+    assert!(page.contains("xiao.wang"));
+    let bad = viewer.get("/fulfillment/report?from=yesterday").await;
+    assert_eq!(bad.status, StatusCode::UNPROCESSABLE_ENTITY);
+    assert!(bad.contains("from: 日期如"), "{}", bad.body);
+    let xlsx = viewer.get("/fulfillment/report/export.xlsx").await;
+    assert_eq!(xlsx.status, StatusCode::OK);
+
     // The scan station page is for those who ship.
     assert_eq!(picker.get("/scan").await.status, StatusCode::OK);
     assert_eq!(viewer.get("/scan").await.status, StatusCode::FORBIDDEN);

@@ -6,10 +6,12 @@
 //! - [`waves`]: 波次 — which shipments are picked together, and their 播种 slots.
 //! - [`picking`]: 拣货路径 — the serpentine walk over a pick list's locations.
 //! - [`barcode`]: Code128 barcodes for labels and pick lists.
+//! - [`report`]: 发货报表 — paid-to-shipped time, on time vs deadline, exceptions.
 //! - [`shipping`]: 发货设置 (waybill source, sender, buyer hook) and 合单 parcels.
 
 pub mod barcode;
 pub mod picking;
+pub mod report;
 pub mod routing;
 pub mod shipping;
 pub mod waves;

@@ -1,12 +1,13 @@
 //! 分仓 endpoints: the routing setup (rules and strategies), allocating approved orders
-//! (route + reserve), the allocations (已分配 / 缺货) and releasing one.
+//! (route + reserve), the allocations (已分配 / 缺货) and releasing one, 发货报表.
 
 use axum::Json;
 use axum::extract::{Path, State};
 use jxc_app::fulfillment::AllocationOutcome;
+use jxc_core::fulfillment::report::FulfilmentReport;
 use jxc_core::fulfillment::routing::RoutingSetup;
 use jxc_core::fulfillment::what_if::WhatIf;
-use jxc_core::ids::OrderId;
+use jxc_core::ids::{OrderId, WarehouseId};
 use jxc_core::paging::Page;
 use jxc_core::permissions::Action;
 use jxc_store::{Allocation, AllocationStatus};
@@ -28,7 +29,8 @@ use crate::guard::Routes;
     allocate,
     list_allocations,
     get_allocation,
-    release
+    release,
+    report
 ))]
 pub struct Doc;
 
@@ -46,6 +48,7 @@ pub fn routes() -> Routes {
             FulfillmentAllocate,
             release,
         )
+        .get("/fulfillment/report", OrdersView, report)
 }
 
 /// 分仓设置: rules (in order; the first that names a carrier sets it), then the
@@ -159,4 +162,43 @@ async fn release(
         .await?
         .map(Json)
         .ok_or_else(|| jxc_app::Error::not_found("allocation", id).into())
+}
+
+/// Report span and deadline.
+#[derive(Debug, Deserialize, utoipa::IntoParams)]
+#[into_params(parameter_in = Query)]
+pub struct ReportQuery {
+    /// First China day, `YYYY-MM-DD`.
+    pub from: chrono::NaiveDate,
+    /// Last China day (included), at most 92 days after `from`.
+    pub to: chrono::NaiveDate,
+    /// The platform's shipping deadline after payment, hours (default 48).
+    #[serde(default = "forty_eight")]
+    pub deadline_hours: i64,
+    pub warehouse_id: Option<i64>,
+}
+
+fn forty_eight() -> i64 {
+    48
+}
+
+/// 发货报表: paid-to-shipped time (median, p90, minutes), shipped on time vs the
+/// deadline, exceptions by kind; overall, per warehouse, per day, per person.
+#[utoipa::path(get, path = "/fulfillment/report", tag = "fulfillment", params(ReportQuery), responses((status = 200, body = FulfilmentReport), (status = 422, body = ErrorBody)))]
+async fn report(
+    State(s): State<AppState>,
+    me: Me,
+    ApiQuery(q): ApiQuery<ReportQuery>,
+) -> ApiResult<Json<FulfilmentReport>> {
+    Ok(Json(
+        s.app
+            .fulfilment_report(
+                &me.0.user,
+                q.from,
+                q.to,
+                q.deadline_hours,
+                q.warehouse_id.map(WarehouseId),
+            )
+            .await?,
+    ))
 }

@@ -13,6 +13,7 @@ pub(crate) mod channels;
 mod dashboard;
 pub(crate) mod forms;
 pub(crate) mod fulfillment;
+mod fulfillment_report;
 mod imports;
 mod inventory;
 pub(crate) mod list;
@@ -55,6 +56,7 @@ pub fn routes() -> Routes {
         .merge(fulfillment::routes())
         .merge(waves::routes())
         .merge(shipments::routes())
+        .merge(fulfillment_report::routes())
         .merge(users::routes())
         .merge(audit::routes())
 }
@@ -182,6 +184,11 @@ const NAV: &[(&str, &[NavItem])] = &[
             NavItem {
                 href: "/shipments",
                 key: "nav.shipments",
+                action: Action::OrdersView,
+            },
+            NavItem {
+                href: "/fulfillment/report",
+                key: "nav.fulfillment_report",
                 action: Action::OrdersView,
             },
             NavItem {
