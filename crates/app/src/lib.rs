@@ -4,6 +4,7 @@
 
 pub mod auth;
 pub mod bench;
+pub mod bench_fulfil;
 pub mod bench_orders;
 pub mod catalog;
 pub mod channels;

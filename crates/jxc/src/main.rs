@@ -163,6 +163,22 @@ enum BenchKind {
         #[arg(long, hide = true)]
         here: bool,
     },
+    /// Route + reserve N approved orders over 50,000 SKUs in 8 warehouses, cut them into
+    /// waves, and measure the pick routes, on a fresh database.
+    Fulfil {
+        #[arg(long, default_value_t = 100_000)]
+        orders: u64,
+        #[arg(long, value_enum, default_value = "sqlite")]
+        backend: Backend,
+        #[arg(
+            long,
+            env = "JXC_BENCH_PG_URL",
+            default_value = "postgres://postgres@127.0.0.1:5432/postgres"
+        )]
+        pg: String,
+        #[arg(long, hide = true)]
+        here: bool,
+    },
     /// Import N generated orders from a template file (parse, map, detect, save), then
     /// the same file again, on a fresh database.
     Orders {
@@ -322,6 +338,26 @@ async fn run(cli: Cli) -> Result<ExitCode> {
                 }
             } else {
                 bench_each("ledger", "--moves", moves, backend, &pg).await?;
+            }
+        }
+        Command::Bench {
+            what:
+                BenchKind::Fulfil {
+                    orders,
+                    backend,
+                    pg,
+                    here,
+                },
+        } => {
+            if here {
+                let app = open(&cli.db).await?;
+                if app.store.counts().await?.skus > 0 {
+                    bail!("the benchmark needs an empty database, {} is not", cli.db);
+                }
+                let r = jxc_app::bench_fulfil::bench_fulfil(&app, orders as usize, 50_000).await?;
+                println!("{}", r.table());
+            } else {
+                bench_each("fulfil", "--orders", orders, backend, &pg).await?;
             }
         }
         Command::Bench {
