@@ -6,7 +6,7 @@
 use std::collections::BTreeMap;
 
 use jxc_core::fulfillment::routing::{
-    Candidate, Decision, OrderFacts, RoutingSetup, Stock, explode, route,
+    Candidate, Decision, Effect, OrderFacts, RoutingSetup, Rule, Stock, explode, route,
 };
 use jxc_core::ids::{OrderId, WarehouseId};
 use jxc_core::inventory::ReserveRequest;
@@ -24,6 +24,9 @@ use crate::{App, Error, Result};
 /// The `source_type` of the reservations an allocation makes (the order's platform id is
 /// their `source_ref`). Reservations made by hand for an order use their own type.
 pub const ALLOCATION: &str = "allocation";
+
+/// The rule routing follows for an order merged (合单) with one already allocated.
+pub const MERGED_RULE: &str = "合单同仓 / merged orders ship together";
 
 /// What allocating one order did.
 #[derive(Debug, Clone, Serialize)]
@@ -240,11 +243,24 @@ impl App {
             ));
         };
         let stock = self.stock_for(&facts.needs).await?;
+        // 合单: an order merged with one already allocated prefers its warehouse, so the
+        // group ships as one parcel (the decision names this rule).
+        let mut rules = setup.rules.clone();
+        if let Some(w) = self.merge_group_warehouse(order).await? {
+            rules.insert(
+                0,
+                Rule {
+                    name: MERGED_RULE.into(),
+                    effect: Effect::Prefer(vec![w]),
+                    ..Default::default()
+                },
+            );
+        }
         let decision = route(
             &facts,
             candidates,
             &stock,
-            &setup.rules,
+            &rules,
             &setup.strategies,
             setup.allow_split,
         );
@@ -343,6 +359,34 @@ impl App {
             )),
             Err(e) => Err(e.into()),
         }
+    }
+
+    /// The one warehouse an order's 合单 group already ships from, if another order of
+    /// the group is allocated whole to one warehouse.
+    async fn merge_group_warehouse(&self, order: &StoredOrder) -> Result<Option<WarehouseId>> {
+        let Some(group) = order.merge_group else {
+            return Ok(None);
+        };
+        let members = self
+            .store
+            .list_orders(
+                &jxc_store::OrderFilter {
+                    merge_group: Some(group),
+                    ..Default::default()
+                },
+                &PageRequest::default(),
+            )
+            .await?;
+        for m in members.items.iter().filter(|m| m.id != order.id) {
+            if let Some(a) = self.store.get_allocation(m.id).await?
+                && a.status == AllocationStatus::Allocated
+                && let Ok(d) = serde_json::from_value::<Decision>(a.decision)
+                && let [only] = d.shipments.as_slice()
+            {
+                return Ok(Some(only.warehouse));
+            }
+        }
+        Ok(None)
     }
 
     /// What routing needs to know of an order; `None` when a line is not mapped.

@@ -393,3 +393,83 @@ async fn a_rule_sends_zhejiang_orders_to_guangzhou_and_a_bad_setup_names_its_fie
     assert_eq!(d.carrier.as_deref(), Some("SF"));
     assert!(d.why[0].by.contains("浙江走广州"));
 }
+
+/// 合单 M1 (a 杯子: only 广州 has it) and M2 (a T恤: 杭州 is nearer) from one 浙江 buyer:
+/// M2 follows M1 to 广州 so the two ship as one parcel, and says why; a T恤 order from
+/// another buyer still ships from 杭州.
+async fn merged_orders_ship_from_one_warehouse(app: App) {
+    let m = merchant(&app).await;
+    let shop = app
+        .shops(&Default::default(), &PageRequest::default())
+        .await
+        .unwrap()
+        .items[0]
+        .id;
+    let row = |id: &str, buyer: &str, code: &str| {
+        format!(
+            "{id},{buyer},买家{buyer},13800001111,,浙江省,杭州市,西湖区,文三路9号,,,,2026-11-20 09:00:00,2026-11-20 09:05:00,{code},商品,,1,10.00,0,0,,,"
+        )
+    };
+    let file = [
+        HEAD.to_string(),
+        row("M1", "same", "CUP"),
+        row("M2", "same", "TEE"),
+        row("M3", "other", "TEE"),
+    ]
+    .join("\n");
+    app.import_order_file(
+        shop,
+        OrderFile::Template,
+        ("m.csv", file.as_bytes()),
+        None,
+        &actor(),
+    )
+    .await
+    .unwrap();
+    let (m1, m2, m3) = (
+        order_id(&app, "M1").await,
+        order_id(&app, "M2").await,
+        order_id(&app, "M3").await,
+    );
+    let merged = app
+        .merge_orders(&admin(), &[m1, m2], &actor())
+        .await
+        .unwrap();
+    assert!(merged.iter().all(|o| o.ok), "{merged:?}");
+    app.approve_orders(&admin(), &[m1, m2, m3], &actor())
+        .await
+        .unwrap();
+    let out = app
+        .allocate_orders(&admin(), &[m1, m2, m3], &actor())
+        .await
+        .unwrap();
+    let from: Vec<Vec<WarehouseId>> = out
+        .iter()
+        .map(|o| {
+            o.decision
+                .iter()
+                .flat_map(|d| d.shipments.iter().map(|s| s.warehouse))
+                .collect()
+        })
+        .collect();
+    assert_eq!(from, [vec![m.gz], vec![m.gz], vec![m.hz]], "{out:#?}");
+    let why = &out[1].decision.as_ref().unwrap().why;
+    assert!(
+        why.iter().any(|s| s.by.contains("合单同仓")),
+        "M2 says it followed its merged order: {why:?}"
+    );
+    let report = app.check().await.unwrap();
+    assert!(report.is_clean(), "{report:?}");
+}
+
+#[tokio::test]
+async fn merged_orders_ship_from_one_warehouse_on_sqlite() {
+    let (app, _dir) = sqlite().await;
+    merged_orders_ship_from_one_warehouse(app).await;
+}
+
+#[tokio::test]
+async fn merged_orders_ship_from_one_warehouse_on_postgres() {
+    let (app, _dir) = postgres().await;
+    merged_orders_ship_from_one_warehouse(app).await;
+}

@@ -754,6 +754,9 @@ impl OrderStore for SqlStore {
             sql.push(" AND (',' || o.tags || ',') LIKE ")
                 .bind(format!("%,{},%", t.replace(['%', '_', '\\'], "")));
         }
+        if let Some(g) = f.merge_group {
+            sql.push(" AND o.merge_group = ").bind(g.0);
+        }
         if let Some(t) = f.created_from {
             sql.push(" AND o.created_at >= ").bind(t.timestamp_millis());
         }

@@ -133,6 +133,8 @@ pub struct OrderFilter {
     pub province: Option<String>,
     pub sku_id: Option<SkuId>,
     pub tag: Option<String>,
+    /// 合单: the orders of one merge group.
+    pub merge_group: Option<OrderId>,
     pub created_from: Option<DateTime<Utc>>,
     pub created_to: Option<DateTime<Utc>>,
 }
