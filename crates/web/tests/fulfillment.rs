@@ -365,6 +365,33 @@ async fn a_simulation_shows_how_many_orders_a_changed_setup_would_move_and_saves
     assert_eq!(page.status, StatusCode::OK, "{}", page.body);
     assert!(page.contains("id=\"what-if-result\""), "{}", page.body);
     assert!(page.contains("<b id=\"w-orders\">1</b>"), "{}", page.body);
+
+    // With the rule saved, the page simulates dropping it: untick it and the order moves
+    // back to 杭州; keep it ticked and nothing moves.
+    let (st, body) = admin
+        .api(Method::PUT, "/api/v1/routing", Some(changed.clone()))
+        .await;
+    assert_eq!(st, StatusCode::OK, "{body}");
+    let strategies = [
+        ("on_whole_order", "1"),
+        ("order_whole_order", "1"),
+        ("on_nearest", "1"),
+        ("order_nearest", "2"),
+        ("allow_split", "1"),
+        ("days", "30"),
+    ];
+    let page = admin
+        .post("/fulfillment/routing/what-if", &strategies)
+        .await;
+    assert!(page.contains("<b id=\"w-moved\">1</b>"), "{}", page.body);
+    assert!(
+        !page.contains("id=\"w-rule-0\" checked"),
+        "the untick is kept"
+    );
+    let mut with_rule = strategies.to_vec();
+    with_rule.push(("sim_rule_0", "1"));
+    let page = admin.post("/fulfillment/routing/what-if", &with_rule).await;
+    assert!(page.contains("<b id=\"w-moved\">0</b>"), "{}", page.body);
     let page = admin
         .post("/fulfillment/routing/what-if", &[("days", "many")])
         .await;

@@ -102,6 +102,8 @@ pub struct OrderQuery {
     pub province: Option<String>,
     pub sku_id: Option<i64>,
     pub tag: Option<String>,
+    /// 合单: the orders of this merge group.
+    pub merge_group: Option<i64>,
     /// Created at or after (RFC 3339).
     pub from: Option<DateTime<Utc>>,
     /// Created before (RFC 3339).
@@ -139,6 +141,7 @@ impl OrderQuery {
             province: self.province.clone(),
             sku_id: self.sku_id.map(SkuId),
             tag: self.tag.clone(),
+            merge_group: self.merge_group.map(jxc_core::ids::OrderId),
             created_from: self.from,
             created_to: self.to,
         })

@@ -527,7 +527,8 @@ async fn save_strategies(
     save_setup(&s, ctx, &uri, setup, sent).await
 }
 
-/// 分仓模拟 of the posted strategies against the saved setup (nothing is saved).
+/// 分仓模拟 of the posted strategies and the rules left ticked against the saved setup
+/// (nothing is saved).
 async fn what_if(
     State(s): State<AppState>,
     ctx: Ctx,
@@ -542,7 +543,13 @@ async fn what_if(
             .trim()
             .parse()
             .map_err(|_| jxc_app::Error::invalid("days", "天数应为 1–90 / days is 1 to 90"))?;
-        let changed = posted_strategies(&s, &sent).await?;
+        let mut changed = posted_strategies(&s, &sent).await?;
+        // The saved rules the person left ticked for the simulation (all by default).
+        let mut n = 0;
+        changed.rules.retain(|_| {
+            n += 1;
+            sent.checked(&format!("sim_rule_{}", n - 1))
+        });
         let r = s.app.routing_what_if(&ctx.user, changed, days).await?;
         Ok::<_, jxc_app::Error>((days, r))
     }

@@ -133,6 +133,7 @@ pub(super) async fn filter(
         province: u.opt("province"),
         sku_id,
         tag: u.opt("tag"),
+        merge_group: u.id("merge_group")?.map(jxc_core::ids::OrderId),
         created_from: u.opt("from").map(|d| day_start("from", &d)).transpose()?,
         // `to` is inclusive: up to the start of the next day.
         created_to: u
