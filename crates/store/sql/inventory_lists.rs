@@ -74,6 +74,11 @@ pub(crate) async fn list_balances(
     if f.nonzero {
         sql.push(" AND (b.on_hand <> 0 OR b.reserved <> 0 OR b.value <> 0)");
     }
+    // Dates are stored as `YYYY-MM-DD` text: ordered as text is ordered as dates.
+    if let Some(day) = f.expires_by {
+        sql.push(" AND lots.expiry_date IS NOT NULL AND lots.expiry_date <= ")
+            .bind(day.format("%Y-%m-%d").to_string());
+    }
     let sort = if f.sort == Sort::Id { "b.id" } else { "s.code" };
     push_keyset(&mut sql, sort, "b.id", page);
     let rows = sql.fetch_all(c).await?;

@@ -262,6 +262,8 @@ pub struct BalanceFilter {
     pub nonzero: bool,
     /// `code` sorts by SKU code; `id` by balance id.
     pub sort: Sort,
+    /// 临期/过期: only lots that expire on or before this day (expired ones included).
+    pub expires_by: Option<NaiveDate>,
 }
 
 /// How the stock summary groups balances.

@@ -735,3 +735,80 @@ async fn importing_opening_stock_shows_the_documents_and_the_bad_rows() {
     let p = l.upload("/imports/stock", "b.csv", csv.into(), &[]).await;
     assert_eq!(p.status, StatusCode::FORBIDDEN);
 }
+
+/// 临期/过期: milk in three lots (expired, in 10 days, in 400 days). "Within 30 days"
+/// lists the first two, the expired one tagged; the API answers the same; a bad number
+/// is said plainly.
+async fn near_expiry_lots_are_listed_and_the_expired_ones_tagged(s: TestServer) {
+    let app = &s.app;
+    let wh = warehouse(app, "COLD", "冷库").await;
+    let milk = app
+        .create_sku(
+            &SkuInput {
+                code: Some("MILK".into()),
+                name: Some("鲜牛奶".into()),
+                tracking: Some("lot_expiry".into()),
+                ..Default::default()
+            },
+            &actor(),
+        )
+        .await
+        .unwrap()
+        .id;
+    let today = chrono::NaiveDate::parse_from_str(
+        &jxc_app::fulfillment_report::china_date(app.now_ms()),
+        "%Y-%m-%d",
+    )
+    .unwrap();
+    let lot = |no: &str, days: i64| LineInput {
+        sku_id: milk.0,
+        qty: 6,
+        unit_cost: Some(500),
+        lot_no: Some(no.into()),
+        expiry_date: Some(today + chrono::Duration::days(days)),
+        ..Default::default()
+    };
+    app.post_document(
+        DocumentKind::Receipt,
+        &DocumentInput {
+            warehouse_id: wh.0,
+            lines: vec![lot("GONE", -2), lot("SOON", 10), lot("LATE", 400)],
+            ..Default::default()
+        },
+        &actor(),
+    )
+    .await
+    .unwrap();
+    let admin = s.admin().await;
+    let by = today + chrono::Duration::days(30);
+    let (st, body) = admin
+        .api(
+            Method::GET,
+            &format!("/api/v1/stock/balances?expires_by={by}"),
+            None,
+        )
+        .await;
+    assert_eq!(st, StatusCode::OK, "{body}");
+    let mut lots: Vec<&str> = body["items"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|b| b["lot_no"].as_str().unwrap())
+        .collect();
+    lots.sort();
+    assert_eq!(lots, ["GONE", "SOON"]);
+    let page = admin.get("/stock?view=location&expires_within=30").await;
+    assert_eq!(page.status, StatusCode::OK, "{}", page.body);
+    assert!(page.contains("GONE") && page.contains("SOON") && !page.contains("LATE"));
+    assert_eq!(
+        page.body.matches("<span class=\"tag warn\">已过期").count(),
+        1,
+        "{}",
+        page.body
+    );
+    let bad = admin.get("/stock?view=location&expires_within=soon").await;
+    assert!(bad.contains("到期天数为 0–3650"), "{}", bad.body);
+    assert!(!bad.contains("SOON"), "nothing listed on a bad filter");
+}
+
+on_both!(near_expiry_lots_are_listed_and_the_expired_ones_tagged: near_expiry_lots_are_listed_on_sqlite, near_expiry_lots_are_listed_on_postgres);

@@ -997,6 +997,32 @@ pub async fn lots_are_reserved_first_expiry_first_and_expired_lots_never(s: Shar
         matches!(&e, StoreError::Conflict(x) if x.field == "lot_no"),
         "same lot, other dates: {e:?}"
     );
+    // 临期/过期: lots expiring on or before a day, the expired one included.
+    let by = |day: &str| {
+        let s = s.clone();
+        let day = d(day);
+        async move {
+            let mut lots: Vec<String> = s
+                .list_balances(
+                    &BalanceFilter {
+                        expires_by: day,
+                        ..Default::default()
+                    },
+                    &page(10),
+                )
+                .await
+                .unwrap()
+                .items
+                .into_iter()
+                .map(|b| b.lot_no)
+                .collect();
+            lots.sort();
+            lots
+        }
+    };
+    assert_eq!(by("2099-01-01").await, ["L-GONE", "L-SOON"]);
+    assert_eq!(by("1999-12-31").await, Vec::<String>::new());
+    assert_eq!(by("2099-12-31").await, ["L-GONE", "L-LATE", "L-SOON"]);
 }
 
 pub async fn a_sku_allowed_negative_goes_negative_and_still_checks_clean(s: Shared) {

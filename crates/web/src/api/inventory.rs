@@ -86,6 +86,8 @@ pub struct BalanceQuery {
     pub lot_id: Option<i64>,
     /// Include balances with nothing on hand, reserved or valued (default false).
     pub include_zero: Option<bool>,
+    /// 临期/过期: only lots expiring on or before this day (`YYYY-MM-DD`), expired included.
+    pub expires_by: Option<chrono::NaiveDate>,
 }
 
 impl BalanceQuery {
@@ -100,6 +102,7 @@ impl BalanceQuery {
             q: list.q.clone(),
             nonzero: !self.include_zero.unwrap_or(false),
             sort: Sort::parse(list.sort.as_deref())?,
+            expires_by: self.expires_by,
         })
     }
 

@@ -45,6 +45,8 @@ struct StockRow {
     location: String,
     lot_no: String,
     expiry: String,
+    /// The lot's expiry is before today (China).
+    expired: bool,
     on_hand: i64,
     reserved: i64,
     available: i64,
@@ -81,7 +83,39 @@ enum Query {
     Balances(BalanceFilter),
 }
 
-fn query(ctx: &Ctx, u: &ListUrl, view: View, low_at_most: i64) -> Result<Query, jxc_app::Error> {
+/// Today in China, for expiry.
+fn today(s: &AppState) -> chrono::NaiveDate {
+    chrono::NaiveDate::parse_from_str(
+        &jxc_app::fulfillment_report::china_date(s.app.now_ms()),
+        "%Y-%m-%d",
+    )
+    .unwrap_or_default()
+}
+
+/// `expires_within=N`: lots expiring within N days of `today` (expired ones included).
+fn expires_by(
+    u: &ListUrl,
+    today: chrono::NaiveDate,
+) -> Result<Option<chrono::NaiveDate>, jxc_app::Error> {
+    match u.get("expires_within").trim() {
+        "" => Ok(None),
+        t => match t.parse::<u64>() {
+            Ok(n) if n <= 3650 => Ok(Some(today + chrono::Days::new(n))),
+            _ => Err(jxc_app::Error::invalid(
+                "expires_within",
+                "到期天数为 0–3650 / 0 to 3650 days",
+            )),
+        },
+    }
+}
+
+fn query(
+    ctx: &Ctx,
+    u: &ListUrl,
+    view: View,
+    low_at_most: i64,
+    today: chrono::NaiveDate,
+) -> Result<Query, jxc_app::Error> {
     let (warehouse_id, warehouse_ids) = warehouse_scope(&ctx.user, asked_warehouse(u)?)?;
     let sku_id = u.id("sku_id")?.map(SkuId);
     let q = u.opt("q");
@@ -110,6 +144,7 @@ fn query(ctx: &Ctx, u: &ListUrl, view: View, low_at_most: i64) -> Result<Query, 
             q,
             nonzero: true,
             sort: Sort::parse(u.opt("sort").as_deref())?,
+            expires_by: expires_by(u, today)?,
             ..Default::default()
         }),
     })
@@ -135,6 +170,7 @@ async fn fetch(
                     location: String::new(),
                     lot_no: String::new(),
                     expiry: String::new(),
+                    expired: false,
                     on_hand: r.on_hand,
                     reserved: r.reserved,
                     available: r.available,
@@ -160,6 +196,7 @@ async fn fetch(
                         .expiry_date
                         .map(|d| d.format("%Y-%m-%d").to_string())
                         .unwrap_or_default(),
+                    expired: b.expiry_date.is_some_and(|d| d < today(s)),
                     on_hand: b.on_hand,
                     reserved: b.reserved,
                     available: b.available,
@@ -182,7 +219,7 @@ pub(super) async fn page(
     let low_at_most = s.app.low_stock_at_most().await.map_err(e)?;
     let warehouses = options(&visible_warehouses(&s, &ctx.user).await.map_err(e)?);
     let result = async {
-        let q = query(&ctx, &u, view, low_at_most)?;
+        let q = query(&ctx, &u, view, low_at_most, today(&s))?;
         fetch(&s, &q, &u.page()?).await
     }
     .await;
@@ -211,7 +248,7 @@ pub(super) async fn export(
     let e = |e| PageError(ctx.lang, e, uri.clone());
     let u = ListUrl::new("/stock", uri.query());
     let low_at_most = s.app.low_stock_at_most().await.map_err(e)?;
-    let bytes = match query(&ctx, &u, View::of(&u), low_at_most).map_err(e)? {
+    let bytes = match query(&ctx, &u, View::of(&u), low_at_most, today(&s)).map_err(e)? {
         Query::Summary(f) => s.app.export_stock_summary(&f).await,
         Query::Balances(f) => s.app.export_stock(&f).await,
     }
