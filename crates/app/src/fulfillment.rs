@@ -51,13 +51,6 @@ impl AllocationOutcome {
     }
 }
 
-/// Midnight today in China (UTC+8), in Unix ms: capacity counts from there.
-pub fn china_day_start(now_ms: i64) -> i64 {
-    let day = 24 * 3_600_000;
-    let shift = 8 * 3_600_000;
-    (now_ms + shift).div_euclid(day) * day - shift
-}
-
 impl App {
     /// The routing setup (the default when none was saved).
     pub async fn routing_setup(&self) -> Result<RoutingSetup> {
@@ -420,7 +413,7 @@ impl App {
     /// The warehouses, with the shipments routed to each since midnight China time. A
     /// batch reads them once and counts its own allocations on top.
     pub(crate) async fn candidates(&self) -> Result<Vec<Candidate>> {
-        let since = china_day_start(self.now_ms());
+        let since = crate::china_day::day_start(self.now_ms());
         let routed: BTreeMap<WarehouseId, i64> = self
             .store
             .shipments_routed_since(since)
@@ -600,17 +593,4 @@ impl App {
 
 fn cursor(n: &str) -> Result<jxc_core::paging::Cursor> {
     jxc_core::paging::Cursor::decode(n).map_err(|e| Error::Internal(format!("cursor: {e}")))
-}
-
-#[cfg(test)]
-mod tests {
-    use super::*;
-
-    #[test]
-    fn the_china_day_starts_at_16_00_utc_the_day_before() {
-        // 2026-11-26 01:00 UTC is 09:00 in China: the day began 2026-11-25 16:00 UTC.
-        let t = 1_795_654_800_000; // 2026-11-26T01:00:00Z
-        assert_eq!(china_day_start(t), t - 9 * 3_600_000);
-        assert_eq!(china_day_start(china_day_start(t)), china_day_start(t));
-    }
 }

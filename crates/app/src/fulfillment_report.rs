@@ -11,24 +11,7 @@ use jxc_store::ShipmentFilter;
 use crate::inventory::require_warehouse;
 use crate::{App, Error, Result};
 
-const DAY_MS: i64 = 24 * 3_600_000;
-const CHINA_MS: i64 = 8 * 3_600_000;
-
-/// Unix ms of 00:00 China time on `d`.
-pub fn china_midnight(d: NaiveDate) -> i64 {
-    d.signed_duration_since(NaiveDate::from_ymd_opt(1970, 1, 1).expect("a date"))
-        .num_days()
-        * DAY_MS
-        - CHINA_MS
-}
-
-/// The China date of a Unix ms time, `YYYY-MM-DD`.
-pub fn china_date(ms: i64) -> String {
-    let days = (ms + CHINA_MS).div_euclid(DAY_MS);
-    (NaiveDate::from_ymd_opt(1970, 1, 1).expect("a date") + chrono::Days::new(days as u64))
-        .format("%Y-%m-%d")
-        .to_string()
-}
+use crate::china_day::{DAY_MS, date_text, midnight};
 
 impl App {
     /// The report of shipments shipped from `from` to `to` (China days, both included;
@@ -58,8 +41,8 @@ impl App {
         }
         let filter = ShipmentFilter {
             warehouse,
-            shipped_from: Some(china_midnight(from)),
-            shipped_to: Some(china_midnight(to) + DAY_MS),
+            shipped_from: Some(midnight(from)),
+            shipped_to: Some(midnight(to) + DAY_MS),
             ..Default::default()
         };
         let mut rows = Vec::new();
@@ -81,7 +64,7 @@ impl App {
                 }
                 rows.push(ShippedRow {
                     warehouse: s.warehouse_id,
-                    day: china_date(shipped_ms),
+                    day: date_text(shipped_ms),
                     orders: s.orders.len() as i64,
                     paid_ms,
                     shipped_ms,
@@ -95,19 +78,5 @@ impl App {
             }
         }
         Ok(report(&rows, deadline_hours))
-    }
-}
-
-#[cfg(test)]
-mod tests {
-    use super::*;
-
-    #[test]
-    fn china_days_start_at_16_00_utc_the_day_before() {
-        let d = NaiveDate::from_ymd_opt(2026, 11, 26).unwrap();
-        // 2026-11-25 16:00:00 UTC
-        assert_eq!(china_midnight(d), 1_795_622_400_000);
-        assert_eq!(china_date(1_795_622_400_000), "2026-11-26");
-        assert_eq!(china_date(1_795_622_399_999), "2026-11-25");
     }
 }

@@ -31,7 +31,7 @@ pub fn verdict(state: &TrackingState, signed: bool) -> (ShipmentStatus, String) 
     }
 }
 
-const DAY_MS: i64 = 24 * 3600 * 1000;
+use crate::china_day::DAY_MS;
 
 impl App {
     fn kuaidi100(&self, t: &TrackingSetup) -> std::result::Result<Kuaidi100, ChannelError> {

@@ -755,11 +755,7 @@ async fn near_expiry_lots_are_listed_and_the_expired_ones_tagged(s: TestServer) 
         .await
         .unwrap()
         .id;
-    let today = chrono::NaiveDate::parse_from_str(
-        &jxc_app::fulfillment_report::china_date(app.now_ms()),
-        "%Y-%m-%d",
-    )
-    .unwrap();
+    let today = app.today();
     let lot = |no: &str, days: i64| LineInput {
         sku_id: milk.0,
         qty: 6,

@@ -236,7 +236,7 @@ async fn a_wave_is_labelled_scanned_and_shipped_over_http() {
         .duration_since(std::time::UNIX_EPOCH)
         .unwrap()
         .as_millis() as i64;
-    let today = jxc_app::fulfillment_report::china_date(now);
+    let today = jxc_app::china_day::date_text(now);
     let (st, r) = viewer
         .api(
             Method::GET,

@@ -77,11 +77,7 @@ struct Query {
 }
 
 fn query(s: &AppState, u: &ListUrl) -> Result<Query, jxc_app::Error> {
-    let today = NaiveDate::parse_from_str(
-        &jxc_app::fulfillment_report::china_date(s.app.now_ms()),
-        "%Y-%m-%d",
-    )
-    .map_err(|e| jxc_app::Error::Internal(e.to_string()))?;
+    let today = s.app.today();
     let day = |key: &str, default: NaiveDate| match u.get(key).trim() {
         "" => Ok(default),
         t => NaiveDate::parse_from_str(t, "%Y-%m-%d").map_err(|_| {

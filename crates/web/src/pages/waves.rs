@@ -130,7 +130,7 @@ fn cutoff_today(now_ms: i64, hhmm: &str) -> Option<i64> {
     if !(0..24).contains(&h) || !(0..60).contains(&m) {
         return None;
     }
-    Some(jxc_app::fulfillment::china_day_start(now_ms) + (h * 60 + m) * 60_000)
+    Some(jxc_app::china_day::day_start(now_ms) + (h * 60 + m) * 60_000)
 }
 
 async fn create(

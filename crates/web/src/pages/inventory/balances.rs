@@ -83,15 +83,6 @@ enum Query {
     Balances(BalanceFilter),
 }
 
-/// Today in China, for expiry.
-fn today(s: &AppState) -> chrono::NaiveDate {
-    chrono::NaiveDate::parse_from_str(
-        &jxc_app::fulfillment_report::china_date(s.app.now_ms()),
-        "%Y-%m-%d",
-    )
-    .unwrap_or_default()
-}
-
 /// `expires_within=N`: lots expiring within N days of `today` (expired ones included).
 fn expires_by(
     u: &ListUrl,
@@ -196,7 +187,7 @@ async fn fetch(
                         .expiry_date
                         .map(|d| d.format("%Y-%m-%d").to_string())
                         .unwrap_or_default(),
-                    expired: b.expiry_date.is_some_and(|d| d < today(s)),
+                    expired: b.expiry_date.is_some_and(|d| d < s.app.today()),
                     on_hand: b.on_hand,
                     reserved: b.reserved,
                     available: b.available,
@@ -219,7 +210,7 @@ pub(super) async fn page(
     let low_at_most = s.app.low_stock_at_most().await.map_err(e)?;
     let warehouses = options(&visible_warehouses(&s, &ctx.user).await.map_err(e)?);
     let result = async {
-        let q = query(&ctx, &u, view, low_at_most, today(&s))?;
+        let q = query(&ctx, &u, view, low_at_most, s.app.today())?;
         fetch(&s, &q, &u.page()?).await
     }
     .await;
@@ -248,7 +239,7 @@ pub(super) async fn export(
     let e = |e| PageError(ctx.lang, e, uri.clone());
     let u = ListUrl::new("/stock", uri.query());
     let low_at_most = s.app.low_stock_at_most().await.map_err(e)?;
-    let bytes = match query(&ctx, &u, View::of(&u), low_at_most, today(&s)).map_err(e)? {
+    let bytes = match query(&ctx, &u, View::of(&u), low_at_most, s.app.today()).map_err(e)? {
         Query::Summary(f) => s.app.export_stock_summary(&f).await,
         Query::Balances(f) => s.app.export_stock(&f).await,
     }
