@@ -49,6 +49,10 @@ pub enum Action {
     RoutingEdit,
     /// 打印面单, 扫描验货, 发货: take waybills, verify and ship.
     ShipmentsShip,
+    /// 盘点: create counts, scan and enter counts, submit.
+    CountsCount,
+    /// 盘点审核: approve and post a count's variances, send it back, cancel it.
+    CountsApprove,
     /// 操作日志 and `jxc check`.
     AuditView,
     /// 用户与角色.
@@ -56,7 +60,7 @@ pub enum Action {
 }
 
 impl Action {
-    pub const ALL: [Action; 19] = [
+    pub const ALL: [Action; 21] = [
         Action::Dashboard,
         Action::CatalogView,
         Action::CatalogEdit,
@@ -74,6 +78,8 @@ impl Action {
         Action::FulfillmentAllocate,
         Action::RoutingEdit,
         Action::ShipmentsShip,
+        Action::CountsCount,
+        Action::CountsApprove,
         Action::AuditView,
         Action::UsersManage,
     ];
@@ -82,23 +88,73 @@ impl Action {
 /// The roles that may perform `a`. Admin may do everything.
 pub fn roles_for(a: Action) -> &'static [Role] {
     match a {
-        Action::Dashboard => &[Admin, Service, Warehouse, Purchasing, Finance, Viewer],
-        Action::CatalogView => &[Admin, Service, Warehouse, Purchasing, Finance, Viewer],
+        Action::Dashboard => &[
+            Admin,
+            Service,
+            Warehouse,
+            WarehouseLead,
+            Purchasing,
+            Finance,
+            Viewer,
+        ],
+        Action::CatalogView => &[
+            Admin,
+            Service,
+            Warehouse,
+            WarehouseLead,
+            Purchasing,
+            Finance,
+            Viewer,
+        ],
         Action::CatalogEdit => &[Admin, Purchasing],
-        Action::PartnersView => &[Admin, Service, Warehouse, Purchasing, Finance, Viewer],
+        Action::PartnersView => &[
+            Admin,
+            Service,
+            Warehouse,
+            WarehouseLead,
+            Purchasing,
+            Finance,
+            Viewer,
+        ],
         Action::PartnersEdit => &[Admin, Service, Purchasing, Finance],
         Action::ShopsEdit => &[Admin],
-        Action::WarehousesView => &[Admin, Service, Warehouse, Purchasing, Finance, Viewer],
-        Action::WarehousesEdit => &[Admin, Warehouse],
-        Action::StockView => &[Admin, Service, Warehouse, Purchasing, Finance, Viewer],
-        Action::StockPost => &[Admin, Warehouse],
-        Action::StockReserve => &[Admin, Service, Warehouse],
-        Action::OrdersView => &[Admin, Service, Warehouse, Purchasing, Finance, Viewer],
+        Action::WarehousesView => &[
+            Admin,
+            Service,
+            Warehouse,
+            WarehouseLead,
+            Purchasing,
+            Finance,
+            Viewer,
+        ],
+        Action::WarehousesEdit => &[Admin, Warehouse, WarehouseLead],
+        Action::StockView => &[
+            Admin,
+            Service,
+            Warehouse,
+            WarehouseLead,
+            Purchasing,
+            Finance,
+            Viewer,
+        ],
+        Action::StockPost => &[Admin, Warehouse, WarehouseLead],
+        Action::StockReserve => &[Admin, Service, Warehouse, WarehouseLead],
+        Action::OrdersView => &[
+            Admin,
+            Service,
+            Warehouse,
+            WarehouseLead,
+            Purchasing,
+            Finance,
+            Viewer,
+        ],
         Action::OrdersEdit => &[Admin, Service],
         Action::ChannelsSync => &[Admin, Service],
-        Action::FulfillmentAllocate => &[Admin, Service, Warehouse],
-        Action::RoutingEdit => &[Admin, Warehouse],
-        Action::ShipmentsShip => &[Admin, Warehouse],
+        Action::FulfillmentAllocate => &[Admin, Service, Warehouse, WarehouseLead],
+        Action::RoutingEdit => &[Admin, Warehouse, WarehouseLead],
+        Action::ShipmentsShip => &[Admin, Warehouse, WarehouseLead],
+        Action::CountsCount => &[Admin, Warehouse, WarehouseLead],
+        Action::CountsApprove => &[Admin, WarehouseLead],
         Action::AuditView => &[Admin, Finance],
         Action::UsersManage => &[Admin],
     }
@@ -142,6 +198,18 @@ mod tests {
         assert!(allowed(&[Warehouse], Action::StockPost));
         assert!(!allowed(&[Warehouse], Action::UsersManage));
         assert!(!allowed(&[Warehouse], Action::CatalogEdit));
+    }
+
+    #[test]
+    fn a_warehouse_lead_does_what_the_warehouse_does_and_approves_counts() {
+        for a in Action::ALL {
+            if allowed(&[Warehouse], a) {
+                assert!(allowed(&[WarehouseLead], a), "{a:?}");
+            }
+        }
+        assert!(allowed(&[WarehouseLead], Action::CountsApprove));
+        assert!(!allowed(&[Warehouse], Action::CountsApprove));
+        assert!(allowed(&[Warehouse], Action::CountsCount));
     }
 
     #[test]

@@ -18,6 +18,8 @@ pub enum Role {
     Service,
     /// 仓库: stock, warehouses, locations.
     Warehouse,
+    /// 仓库主管: what 仓库 does, plus approving counts (盘点审核).
+    WarehouseLead,
     /// 采购: suppliers, the catalog, purchasing.
     Purchasing,
     /// 财务: money, cost, the audit log.
@@ -27,10 +29,11 @@ pub enum Role {
 }
 
 impl Role {
-    pub const ALL: [Role; 6] = [
+    pub const ALL: [Role; 7] = [
         Role::Admin,
         Role::Service,
         Role::Warehouse,
+        Role::WarehouseLead,
         Role::Purchasing,
         Role::Finance,
         Role::Viewer,
@@ -41,6 +44,7 @@ impl Role {
             Role::Admin => "admin",
             Role::Service => "service",
             Role::Warehouse => "warehouse",
+            Role::WarehouseLead => "warehouse_lead",
             Role::Purchasing => "purchasing",
             Role::Finance => "finance",
             Role::Viewer => "viewer",
@@ -52,6 +56,7 @@ impl Role {
             Role::Admin => "管理员",
             Role::Service => "客服",
             Role::Warehouse => "仓库",
+            Role::WarehouseLead => "仓库主管",
             Role::Purchasing => "采购",
             Role::Finance => "财务",
             Role::Viewer => "只读",
@@ -63,6 +68,7 @@ impl Role {
             Role::Admin => "Admin",
             Role::Service => "Customer service",
             Role::Warehouse => "Warehouse",
+            Role::WarehouseLead => "Warehouse lead",
             Role::Purchasing => "Purchasing",
             Role::Finance => "Finance",
             Role::Viewer => "Viewer",
@@ -79,7 +85,7 @@ impl Role {
                 FieldError::new(
                     field,
                     format!(
-                        "未知角色 “{t}”，可选：管理员 客服 仓库 采购 财务 只读 / unknown role; one of admin, service, warehouse, purchasing, finance, viewer"
+                        "未知角色 “{t}”，可选：管理员 客服 仓库 仓库主管 采购 财务 只读 / unknown role; one of admin, service, warehouse, warehouse_lead, purchasing, finance, viewer"
                     ),
                 )
             })

@@ -25,6 +25,7 @@ const MIGRATIONS: &[(i64, &str)] = &[
     (8, include_str!("../migrations/0008_allocation.sql")),
     (9, include_str!("../migrations/0009_waves.sql")),
     (10, include_str!("../migrations/0010_shipments.sql")),
+    (11, include_str!("../migrations/0011_counts.sql")),
 ];
 
 pub async fn connect(url: &str) -> Result<(Pool<Sqlite>, Pool<Sqlite>)> {

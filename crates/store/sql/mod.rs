@@ -3,6 +3,7 @@
 pub(crate) mod admin;
 mod catalog;
 mod channels;
+mod counts;
 mod fulfillment;
 mod inventory;
 mod inventory_lists;

@@ -7,6 +7,7 @@
 
 pub mod channels;
 pub mod conformance;
+pub mod counts;
 mod error;
 pub mod fulfillment;
 pub mod model;
@@ -31,6 +32,7 @@ use jxc_core::users::{NewUser, User};
 use jxc_core::warehouses::{Location, NewLocation, NewWarehouse, Warehouse};
 
 pub use channels::*;
+pub use counts::*;
 pub use error::StoreError;
 pub use fulfillment::*;
 pub use model::*;
@@ -433,6 +435,7 @@ pub trait Store:
     + FulfillmentStore
     + WaveStore
     + ShipmentStore
+    + CountStore
     + UserStore
     + AdminStore
 {
@@ -447,6 +450,7 @@ impl<T> Store for T where
         + FulfillmentStore
         + WaveStore
         + ShipmentStore
+        + CountStore
         + UserStore
         + AdminStore
 {

@@ -6,6 +6,7 @@
 
 pub mod balance;
 pub mod check;
+pub mod count;
 pub mod document;
 pub mod posting;
 pub mod reservation;

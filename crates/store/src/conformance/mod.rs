@@ -22,12 +22,14 @@ use jxc_core::warehouses::{LocationInput, NewLocation, NewWarehouse, WarehouseIn
 use crate::*;
 
 mod channels;
+mod counts;
 mod fulfillment;
 mod orders;
 mod shipments;
 mod users;
 mod waves;
 pub use channels::*;
+pub use counts::*;
 pub use fulfillment::*;
 pub use orders::*;
 pub use shipments::*;
@@ -80,6 +82,9 @@ macro_rules! conformance_tests {
             a_released_order_leaves_its_wave_and_a_dissolved_wave_gives_its_orders_back,
             a_shipment_ships_once_when_the_scan_matches_and_posts_the_issue_of_its_reservations,
             an_unshipped_label_goes_with_its_allocation_and_numbers_never_repeat,
+            a_sale_shipped_mid_count_is_neither_counted_twice_nor_lost,
+            scans_are_checked_and_a_large_variance_is_counted_twice,
+            a_count_scope_picks_its_lines_and_a_loss_of_reserved_stock_is_refused,
         );
     };
     (@each $factory:expr; $($name:ident),* $(,)?) => {$(

@@ -85,6 +85,8 @@ fn action_key(a: Action) -> &'static str {
         Action::FulfillmentAllocate => "action.fulfillment_allocate",
         Action::RoutingEdit => "action.routing_edit",
         Action::ShipmentsShip => "action.shipments_ship",
+        Action::CountsCount => "action.counts_count",
+        Action::CountsApprove => "action.counts_approve",
         Action::AuditView => "action.audit_view",
         Action::UsersManage => "action.users_manage",
     }
