@@ -34,9 +34,11 @@ pub mod carriers;
 // The platforms (one file each; see each module's header for its API and quirks).
 pub mod cainiao;
 pub mod douyin;
+pub mod email;
 pub mod jd;
 pub mod kuaidi100;
 pub mod pdd;
+pub mod robots;
 pub mod shopify;
 pub mod taobao;
 pub mod woocommerce;

@@ -20,7 +20,9 @@ pub mod douyin;
 pub mod jd;
 pub mod kuaidi100;
 pub mod pdd;
+pub mod robots;
 pub mod shopify;
+pub mod smtp;
 pub mod taobao;
 pub mod woocommerce;
 

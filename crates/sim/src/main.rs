@@ -4,10 +4,13 @@
 //!
 //! ```text
 //! jxc-sim [--platform taobao|jd|pdd|douyin|shopify|woocommerce]... [--orders-per-hour N]
-//!         [--webhook URL] [--seed N]
+//!         [--webhook URL] [--seed N] [--robots] [--smtp]
 //! ```
-//! Without `--platform`, all six run. `--webhook URL` makes the push platforms (Shopify,
-//! WooCommerce, Douyin) send signed webhooks to `URL` every 5 seconds.
+//! Without `--platform`, `--robots` or `--smtp`, everything runs. `--webhook URL` makes the
+//! push platforms (Shopify, WooCommerce, Douyin) send signed webhooks to `URL` every 5
+//! seconds. `--robots` runs the alert robots (钉钉, 飞书, 企业微信: one server, a robot
+//! each; prints each webhook URL and secret to paste), `--smtp` the SMTP server for email
+//! alerts (prints the settings to enter; plain text, security `none`).
 
 use std::process::ExitCode;
 use std::time::Duration;
@@ -19,10 +22,12 @@ struct Args {
     orders_per_hour: u64,
     webhook: Option<String>,
     seed: u64,
+    robots: bool,
+    smtp: bool,
 }
 
 const USAGE: &str = "jxc-sim [--platform taobao|jd|pdd|douyin|shopify|woocommerce]... \
-[--orders-per-hour N] [--webhook URL] [--seed N]";
+[--orders-per-hour N] [--webhook URL] [--seed N] [--robots] [--smtp]";
 
 fn parse(mut it: impl Iterator<Item = String>) -> Result<Args, String> {
     let mut a = Args {
@@ -30,6 +35,8 @@ fn parse(mut it: impl Iterator<Item = String>) -> Result<Args, String> {
         orders_per_hour: 120,
         webhook: None,
         seed: 1,
+        robots: false,
+        smtp: false,
     };
     while let Some(flag) = it.next() {
         let mut value = || it.next().ok_or(format!("{flag} needs a value"));
@@ -55,12 +62,16 @@ fn parse(mut it: impl Iterator<Item = String>) -> Result<Args, String> {
                     .parse()
                     .map_err(|_| "--seed takes a whole number".to_string())?
             }
+            "--robots" => a.robots = true,
+            "--smtp" => a.smtp = true,
             "-h" | "--help" => return Err(USAGE.into()),
             other => return Err(format!("unknown argument {other}\n{USAGE}")),
         }
     }
-    if a.platforms.is_empty() {
+    if a.platforms.is_empty() && !a.robots && !a.smtp {
         a.platforms = PLATFORMS.iter().map(|p| p.to_string()).collect();
+        a.robots = true;
+        a.smtp = true;
     }
     Ok(a)
 }
@@ -102,9 +113,49 @@ async fn main() -> ExitCode {
         }
         servers.push(server);
     }
+    let robots = match args.robots {
+        true => match start_robots().await {
+            Ok(r) => Some(r),
+            Err(e) => {
+                eprintln!("cannot start the robot simulator: {e}");
+                return ExitCode::FAILURE;
+            }
+        },
+        false => None,
+    };
+    let smtp = match args.smtp {
+        true => match jxc_sim::smtp::start(jxc_sim::smtp::SmtpState::demo()).await {
+            Ok(s) => {
+                println!("smtp\t{}:{}\t{}", s.host, s.port, s.settings());
+                Some(s)
+            }
+            Err(e) => {
+                eprintln!("cannot start the SMTP simulator: {e}");
+                return ExitCode::FAILURE;
+            }
+        },
+        false => None,
+    };
     println!("ready");
     let _ = tokio::signal::ctrl_c().await;
+    drop((robots, smtp));
     ExitCode::SUCCESS
+}
+
+/// The robot simulator with one robot of each kind; prints, per robot, the webhook URL and
+/// the secret to paste.
+async fn start_robots() -> std::io::Result<jxc_sim::robots::RobotsServer> {
+    use jxc_sim::robots::{DEMO_ROBOTS, RobotsState};
+    let server = jxc_sim::robots::start(RobotsState::demo()).await?;
+    for (platform, token, secret) in DEMO_ROBOTS {
+        let settings = serde_json::json!({
+            "kind": platform.code(),
+            "webhook_url": server.webhook_url(platform, token),
+            "secret": secret.unwrap_or_default(),
+        });
+        println!("robot-{}\t{}\t{settings}", platform.code(), server.base_url);
+    }
+    Ok(server)
 }
 
 #[cfg(test)]
@@ -127,5 +178,16 @@ mod tests {
         assert!(e.contains("taobao, jd, pdd"), "{e}");
         assert!(args("--seed").err().unwrap().contains("needs a value"));
         assert!(args("--orders-per-hour many").is_err());
+    }
+
+    #[test]
+    fn robots_and_smtp_run_with_everything_or_when_asked() {
+        let all = args("").unwrap();
+        assert!(all.robots && all.smtp);
+        let a = args("--robots").unwrap();
+        assert!(a.robots && !a.smtp && a.platforms.is_empty());
+        let a = args("--smtp --platform jd").unwrap();
+        assert!(!a.robots && a.smtp && a.platforms == ["jd"]);
+        assert!(!args("--platform jd").unwrap().robots);
     }
 }
