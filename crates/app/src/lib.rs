@@ -8,6 +8,7 @@ pub mod bench_fulfil;
 pub mod bench_orders;
 pub mod catalog;
 pub mod channels;
+pub mod counts;
 pub mod china_day;
 pub mod dashboard;
 pub mod demo;

@@ -3,6 +3,7 @@
 pub(crate) mod admin;
 pub(crate) mod catalog;
 mod channels;
+mod counts;
 mod fulfillment;
 pub(crate) mod inventory;
 mod orders;
@@ -92,6 +93,7 @@ pub fn routes() -> Routes {
         .merge(partners::routes())
         .merge(warehouses::routes())
         .merge(inventory::routes())
+        .merge(counts::routes())
         .merge(orders::routes())
         .merge(channels::routes())
         .merge(fulfillment::routes())
@@ -123,6 +125,7 @@ impl Modify for BearerToken {
         (path = "/api/v1", api = partners::Doc),
         (path = "/api/v1", api = warehouses::Doc),
         (path = "/api/v1", api = inventory::Doc),
+        (path = "/api/v1", api = counts::Doc),
         (path = "/api/v1", api = orders::Doc),
         (path = "/api/v1", api = channels::Doc),
         (path = "/api/v1", api = fulfillment::Doc),
