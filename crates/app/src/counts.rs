@@ -11,8 +11,7 @@ use jxc_core::permissions::{Action, allowed};
 use jxc_core::users::User;
 use jxc_core::{FieldError, text};
 use jxc_store::{
-    Actor, CountEntry, CountFilter, CountLine, CountLineFilter, EntryMode, EntryOutcome,
-    StockCount,
+    Actor, CountEntry, CountFilter, CountLine, CountLineFilter, EntryMode, EntryOutcome, StockCount,
 };
 use serde::{Deserialize, Serialize};
 
@@ -213,7 +212,10 @@ impl App {
             .get_location_by_code(k.warehouse_id, location.trim())
             .await?
             .ok_or_else(|| {
-                Error::invalid("location", format!("库位 {location} 不在本仓库 / unknown location"))
+                Error::invalid(
+                    "location",
+                    format!("库位 {location} 不在本仓库 / unknown location"),
+                )
             })?;
         Ok(self.store.close_location(id, loc.id, actor).await?)
     }

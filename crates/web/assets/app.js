@@ -61,4 +61,25 @@
       return orig(input, init);
     };
   }
+
+  // Scanning pages sound: WebAudio tones, no files — a short high beep for a good scan,
+  // a low double beep for a refused one. window.jxcLastSound says which (for tests).
+  var audio = null;
+  window.jxcBeep = function (kind) {
+    window.jxcLastSound = kind;
+    try {
+      audio = audio || new (window.AudioContext || window.webkitAudioContext)();
+      var tones = kind === "error" ? [[220, 0, 0.25], [220, 0.32, 0.25]] : [[880, 0, 0.08]];
+      tones.forEach(function (x) {
+        var o = audio.createOscillator();
+        var g = audio.createGain();
+        o.type = kind === "error" ? "square" : "sine";
+        o.frequency.value = x[0];
+        g.gain.value = 0.2;
+        o.connect(g); g.connect(audio.destination);
+        o.start(audio.currentTime + x[1]);
+        o.stop(audio.currentTime + x[1] + x[2]);
+      });
+    } catch (e) { /* no audio device: the colour still says it */ }
+  };
 })();

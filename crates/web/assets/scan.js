@@ -13,28 +13,11 @@
   var tbody = document.querySelector("#scan-lines tbody");
   var shipBtn = document.getElementById("scan-ship");
   var current = null; // {view, counts: {sku_id: n}}
-  var audio = null;
 
   function t(key) { return station.getAttribute("data-msg-" + key) || key; }
 
-  // Sound: WebAudio tones, no files. window.jxcLastSound says which was played (tests).
-  function beep(kind) {
-    window.jxcLastSound = kind;
-    try {
-      audio = audio || new (window.AudioContext || window.webkitAudioContext)();
-      var tones = kind === "error" ? [[220, 0, 0.25], [220, 0.32, 0.25]] : [[880, 0, 0.08]];
-      tones.forEach(function (x) {
-        var o = audio.createOscillator();
-        var g = audio.createGain();
-        o.type = kind === "error" ? "square" : "sine";
-        o.frequency.value = x[0];
-        g.gain.value = 0.2;
-        o.connect(g); g.connect(audio.destination);
-        o.start(audio.currentTime + x[1]);
-        o.stop(audio.currentTime + x[1] + x[2]);
-      });
-    } catch (e) { /* no audio device: the colour still says it */ }
-  }
+  // Sound: app.js's jxcBeep (WebAudio tones, no files).
+  function beep(kind) { if (window.jxcBeep) { window.jxcBeep(kind); } else { window.jxcLastSound = kind; } }
 
   function say(state, text) {
     station.setAttribute("data-state", state);

@@ -22,7 +22,17 @@ use crate::guard::Routes;
 
 #[derive(OpenApi)]
 #[openapi(paths(
-    create, list, get, lines, scans, entries, close_location, submit, approve, reopen, cancel,
+    create,
+    list,
+    get,
+    lines,
+    scans,
+    entries,
+    close_location,
+    submit,
+    approve,
+    reopen,
+    cancel,
     report
 ))]
 pub struct Doc;
@@ -30,23 +40,27 @@ pub struct Doc;
 pub fn routes() -> Routes {
     use Action::{CountsApprove, CountsCount, StockView};
     super::routes_of()
-        .post("/counts", CountsCount, create)
-        .get("/counts", StockView, list)
-        .get("/counts/{id}", StockView, get)
-        .get("/counts/{id}/lines", StockView, lines)
-        .post("/counts/{id}/scans", CountsCount, scans)
-        .post("/counts/{id}/entries", CountsCount, entries)
-        .post("/counts/{id}/close-location", CountsCount, close_location)
-        .post("/counts/{id}/submit", CountsCount, submit)
-        .post("/counts/{id}/approve", CountsApprove, approve)
-        .post("/counts/{id}/reopen", CountsApprove, reopen)
-        .post("/counts/{id}/cancel", CountsApprove, cancel)
-        .get("/counts/{id}/report", StockView, report)
+        .post("/stock-counts", CountsCount, create)
+        .get("/stock-counts", StockView, list)
+        .get("/stock-counts/{id}", StockView, get)
+        .get("/stock-counts/{id}/lines", StockView, lines)
+        .post("/stock-counts/{id}/scans", CountsCount, scans)
+        .post("/stock-counts/{id}/entries", CountsCount, entries)
+        .post(
+            "/stock-counts/{id}/close-location",
+            CountsCount,
+            close_location,
+        )
+        .post("/stock-counts/{id}/submit", CountsCount, submit)
+        .post("/stock-counts/{id}/approve", CountsApprove, approve)
+        .post("/stock-counts/{id}/reopen", CountsApprove, reopen)
+        .post("/stock-counts/{id}/cancel", CountsApprove, cancel)
+        .get("/stock-counts/{id}/report", StockView, report)
 }
 
 /// 新建盘点: over a whole warehouse, a zone, a location range, some SKUs or an ABC class.
 /// Lines are every balance in scope with stock on hand.
-#[utoipa::path(post, path = "/counts", tag = "inventory", request_body = NewCountInput, responses((status = 200, body = StockCount), (status = 422, body = ErrorBody), (status = 409, body = ErrorBody)))]
+#[utoipa::path(post, path = "/stock-counts", tag = "inventory", request_body = NewCountInput, responses((status = 200, body = StockCount), (status = 422, body = ErrorBody), (status = 409, body = ErrorBody)))]
 async fn create(
     State(s): State<AppState>,
     me: Me,
@@ -84,18 +98,24 @@ impl CountQuery {
 }
 
 /// Counts, newest first (`order=asc` for oldest first).
-#[utoipa::path(get, path = "/counts", tag = "inventory", params(PageQuery, CountQuery), responses((status = 200, body = Page<StockCount>)))]
+#[utoipa::path(get, path = "/stock-counts", tag = "inventory", params(PageQuery, CountQuery), responses((status = 200, body = Page<StockCount>)))]
 async fn list(
     State(s): State<AppState>,
     me: Me,
     ApiQuery(p): ApiQuery<PageQuery>,
     ApiQuery(q): ApiQuery<CountQuery>,
 ) -> ApiResult<Json<Page<StockCount>>> {
-    Ok(Json(s.app.counts(&me.0.user, q.filter()?, &p.page()?).await?))
+    Ok(Json(
+        s.app.counts(&me.0.user, q.filter()?, &p.page()?).await?,
+    ))
 }
 
-#[utoipa::path(get, path = "/counts/{id}", tag = "inventory", params(("id" = i64, Path)), responses((status = 200, body = StockCount), (status = 404, body = ErrorBody)))]
-async fn get(State(s): State<AppState>, me: Me, Path(id): Path<i64>) -> ApiResult<Json<StockCount>> {
+#[utoipa::path(get, path = "/stock-counts/{id}", tag = "inventory", params(("id" = i64, Path)), responses((status = 200, body = StockCount), (status = 404, body = ErrorBody)))]
+async fn get(
+    State(s): State<AppState>,
+    me: Me,
+    Path(id): Path<i64>,
+) -> ApiResult<Json<StockCount>> {
     Ok(Json(s.app.count(&me.0.user, id).await?))
 }
 
@@ -132,7 +152,7 @@ impl LineQuery {
 
 /// A count's lines by location, then SKU (`order=desc` reverses). On a blind count
 /// being counted, users who may not approve counts get `expected` and `on_hand` blank.
-#[utoipa::path(get, path = "/counts/{id}/lines", tag = "inventory", params(("id" = i64, Path), PageQuery, LineQuery), responses((status = 200, body = Page<CountLine>), (status = 404, body = ErrorBody)))]
+#[utoipa::path(get, path = "/stock-counts/{id}/lines", tag = "inventory", params(("id" = i64, Path), PageQuery, LineQuery), responses((status = 200, body = Page<CountLine>), (status = 404, body = ErrorBody)))]
 async fn lines(
     State(s): State<AppState>,
     me: Me,
@@ -158,7 +178,7 @@ pub struct Scans {
 /// 扫描: each scan adds its units (default 1) to its line. Each answers for itself
 /// (`counted`, `duplicate` for an id taken before, or `refused` with the reason); a
 /// malformed scan refuses the whole batch with its field (`scans[3].qty`).
-#[utoipa::path(post, path = "/counts/{id}/scans", tag = "inventory", params(("id" = i64, Path)), request_body = Scans, responses((status = 200, body = Vec<EntryOutcome>), (status = 422, body = ErrorBody), (status = 409, body = ErrorBody)))]
+#[utoipa::path(post, path = "/stock-counts/{id}/scans", tag = "inventory", params(("id" = i64, Path)), request_body = Scans, responses((status = 200, body = Vec<EntryOutcome>), (status = 422, body = ErrorBody), (status = 409, body = ErrorBody)))]
 async fn scans(
     State(s): State<AppState>,
     me: Me,
@@ -179,7 +199,7 @@ pub struct Entries {
 }
 
 /// 录入: a typed total replaces what was counted on its line, at the ledger position now.
-#[utoipa::path(post, path = "/counts/{id}/entries", tag = "inventory", params(("id" = i64, Path)), request_body = Entries, responses((status = 200, body = Vec<EntryOutcome>), (status = 422, body = ErrorBody), (status = 409, body = ErrorBody)))]
+#[utoipa::path(post, path = "/stock-counts/{id}/entries", tag = "inventory", params(("id" = i64, Path)), request_body = Entries, responses((status = 200, body = Vec<EntryOutcome>), (status = 422, body = ErrorBody), (status = 409, body = ErrorBody)))]
 async fn entries(
     State(s): State<AppState>,
     me: Me,
@@ -206,7 +226,7 @@ pub struct Zeroed {
 }
 
 /// 完成库位: every line of the location not counted yet is counted as 0.
-#[utoipa::path(post, path = "/counts/{id}/close-location", tag = "inventory", params(("id" = i64, Path)), request_body = LocationCode, responses((status = 200, body = Zeroed), (status = 422, body = ErrorBody), (status = 409, body = ErrorBody)))]
+#[utoipa::path(post, path = "/stock-counts/{id}/close-location", tag = "inventory", params(("id" = i64, Path)), request_body = LocationCode, responses((status = 200, body = Zeroed), (status = 422, body = ErrorBody), (status = 409, body = ErrorBody)))]
 async fn close_location(
     State(s): State<AppState>,
     me: Me,
@@ -230,7 +250,7 @@ pub struct Submit {
 
 /// 提交: ends counting. Lines whose variance passes the count's recount rule go to a
 /// second count first (status `recounting`); otherwise the count waits for approval.
-#[utoipa::path(post, path = "/counts/{id}/submit", tag = "inventory", params(("id" = i64, Path)), request_body = Submit, responses((status = 200, body = StockCount), (status = 409, body = ErrorBody)))]
+#[utoipa::path(post, path = "/stock-counts/{id}/submit", tag = "inventory", params(("id" = i64, Path)), request_body = Submit, responses((status = 200, body = StockCount), (status = 409, body = ErrorBody)))]
 async fn submit(
     State(s): State<AppState>,
     me: Me,
@@ -245,17 +265,19 @@ async fn submit(
 }
 
 /// 审核过账 (仓库主管): posts every variance as 调整单 lines valued at average cost.
-#[utoipa::path(post, path = "/counts/{id}/approve", tag = "inventory", params(("id" = i64, Path)), responses((status = 200, body = StockCount), (status = 409, body = ErrorBody)))]
+#[utoipa::path(post, path = "/stock-counts/{id}/approve", tag = "inventory", params(("id" = i64, Path)), responses((status = 200, body = StockCount), (status = 409, body = ErrorBody)))]
 async fn approve(
     State(s): State<AppState>,
     me: Me,
     Path(id): Path<i64>,
 ) -> ApiResult<Json<StockCount>> {
-    Ok(Json(s.app.approve_count(&me.0.user, id, &me.actor()).await?))
+    Ok(Json(
+        s.app.approve_count(&me.0.user, id, &me.actor()).await?,
+    ))
 }
 
 /// 退回: a submitted count goes back to counting.
-#[utoipa::path(post, path = "/counts/{id}/reopen", tag = "inventory", params(("id" = i64, Path)), responses((status = 200, body = StockCount), (status = 409, body = ErrorBody)))]
+#[utoipa::path(post, path = "/stock-counts/{id}/reopen", tag = "inventory", params(("id" = i64, Path)), responses((status = 200, body = StockCount), (status = 409, body = ErrorBody)))]
 async fn reopen(
     State(s): State<AppState>,
     me: Me,
@@ -265,7 +287,7 @@ async fn reopen(
 }
 
 /// 作废: nothing reaches the ledger.
-#[utoipa::path(post, path = "/counts/{id}/cancel", tag = "inventory", params(("id" = i64, Path)), responses((status = 200, body = StockCount), (status = 409, body = ErrorBody)))]
+#[utoipa::path(post, path = "/stock-counts/{id}/cancel", tag = "inventory", params(("id" = i64, Path)), responses((status = 200, body = StockCount), (status = 409, body = ErrorBody)))]
 async fn cancel(
     State(s): State<AppState>,
     me: Me,
@@ -276,7 +298,7 @@ async fn cancel(
 
 /// 盘点准确率: lines, matched, accuracy (per ten thousand, exact) and the units and value
 /// found and missing.
-#[utoipa::path(get, path = "/counts/{id}/report", tag = "inventory", params(("id" = i64, Path)), responses((status = 200, body = CountReport), (status = 404, body = ErrorBody)))]
+#[utoipa::path(get, path = "/stock-counts/{id}/report", tag = "inventory", params(("id" = i64, Path)), responses((status = 200, body = CountReport), (status = 404, body = ErrorBody)))]
 async fn report(
     State(s): State<AppState>,
     me: Me,

@@ -10,6 +10,7 @@ mod account;
 mod audit;
 mod catalog;
 pub(crate) mod channels;
+mod counts;
 mod dashboard;
 pub(crate) mod forms;
 pub(crate) mod fulfillment;
@@ -50,6 +51,7 @@ pub fn routes() -> Routes {
         .merge(partners::routes())
         .merge(warehouses::routes())
         .merge(inventory::routes())
+        .merge(counts::routes())
         .merge(imports::routes())
         .merge(orders::routes())
         .merge(channels::routes())
@@ -69,6 +71,7 @@ pub fn public() -> Router<AppState> {
         .route("/assets/app.css", get(css))
         .route("/assets/app.js", get(js))
         .route("/assets/scan.js", get(scan_js))
+        .route("/assets/count-scan.js", get(count_scan_js))
 }
 
 /// A menu entry; shown only to roles allowed its action.
@@ -114,6 +117,11 @@ const NAV: &[(&str, &[NavItem])] = &[
             NavItem {
                 href: "/stock/moves",
                 key: "nav.moves",
+                action: Action::StockView,
+            },
+            NavItem {
+                href: "/counts",
+                key: "nav.counts",
                 action: Action::StockView,
             },
             NavItem {
@@ -526,35 +534,42 @@ async fn set_lang(
         .into_response()
 }
 
-async fn css() -> Response {
+/// An embedded asset, cached for an hour.
+fn asset(content_type: &'static str, body: &'static str) -> Response {
     (
         [
-            (header::CONTENT_TYPE, "text/css; charset=utf-8"),
+            (header::CONTENT_TYPE, content_type),
             (header::CACHE_CONTROL, "public, max-age=3600"),
         ],
-        include_str!("../../assets/app.css"),
+        body,
     )
         .into_response()
+}
+
+async fn css() -> Response {
+    asset(
+        "text/css; charset=utf-8",
+        include_str!("../../assets/app.css"),
+    )
 }
 
 async fn scan_js() -> Response {
-    (
-        [
-            (header::CONTENT_TYPE, "text/javascript; charset=utf-8"),
-            (header::CACHE_CONTROL, "public, max-age=3600"),
-        ],
+    asset(
+        "text/javascript; charset=utf-8",
         include_str!("../../assets/scan.js"),
     )
-        .into_response()
+}
+
+async fn count_scan_js() -> Response {
+    asset(
+        "text/javascript; charset=utf-8",
+        include_str!("../../assets/count-scan.js"),
+    )
 }
 
 async fn js() -> Response {
-    (
-        [
-            (header::CONTENT_TYPE, "text/javascript; charset=utf-8"),
-            (header::CACHE_CONTROL, "public, max-age=3600"),
-        ],
+    asset(
+        "text/javascript; charset=utf-8",
         include_str!("../../assets/app.js"),
     )
-        .into_response()
 }
