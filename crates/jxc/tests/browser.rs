@@ -826,3 +826,221 @@ async fn one_wave_is_picked_labelled_scanned_and_shipped_in_a_real_browser() {
     assert_eq!(on_hand, 5 - expected);
     c.close().await.unwrap();
 }
+
+/// Types into the count scanning page as a scanner gun does: the code, Enter.
+async fn count_scan(c: &Client, code: &str) {
+    let e = c.find(Locator::Css("#cs-code")).await.unwrap();
+    e.send_keys(&format!("{code}\u{E007}")).await.unwrap();
+}
+
+/// Waits (up to 10 s) until the scanning page's message contains `want`.
+async fn count_message(c: &Client, want: &str) -> String {
+    let deadline = Instant::now() + Duration::from_secs(10);
+    loop {
+        let msg = c
+            .find(Locator::Css("#cs-message"))
+            .await
+            .unwrap()
+            .text()
+            .await
+            .unwrap();
+        if msg.contains(want) {
+            return msg;
+        }
+        assert!(
+            Instant::now() < deadline,
+            "the page says {msg:?}, not {want:?}"
+        );
+        tokio::time::sleep(Duration::from_millis(100)).await;
+    }
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_count_is_scanned_on_a_phone_through_a_network_drop_and_posted() {
+    if !browser_available() {
+        return;
+    }
+    let dir = tempfile::tempdir().unwrap();
+    let (_jxc, base, password) = start_jxc(dir.path());
+    add_user(dir.path(), "pan.dian", "仓库", "count-pass-1");
+    let (_driver, c) = start_browser().await;
+    sign_in(&c, &base, "admin", &password).await;
+
+    // A warehouse of its own: 6 tees on P-01-01-1, 3 cups on P-01-01-2; a count of it.
+    let wh = api(
+        &c,
+        "POST",
+        "/api/v1/warehouses",
+        json!({"code": "PD", "name": "盘点仓", "province": "浙江省"}),
+    )
+    .await["id"]
+        .as_i64()
+        .unwrap();
+    for (loc, code, barcode, qty) in [
+        ("P-01-01-1", "COUNT-TEE", "6970000000028", 6),
+        ("P-01-01-2", "COUNT-CUP", "6970000000035", 3),
+    ] {
+        let l = api(
+            &c,
+            "POST",
+            "/api/v1/locations",
+            json!({"warehouse_id": wh, "code": loc}),
+        )
+        .await["id"]
+            .as_i64()
+            .unwrap();
+        let sku = api(
+            &c,
+            "POST",
+            "/api/v1/skus",
+            json!({"code": code, "name": code, "barcodes": [barcode]}),
+        )
+        .await["id"]
+            .as_i64()
+            .unwrap();
+        api(
+            &c,
+            "POST",
+            "/api/v1/stock/post/receipt",
+            json!({"warehouse_id": wh, "lines": [{"sku_id": sku, "location_id": l, "qty": qty, "unit_cost": 1500}]}),
+        )
+        .await;
+    }
+    let count = api(
+        &c,
+        "POST",
+        "/api/v1/stock-counts",
+        json!({"warehouse_id": wh, "scope": "full", "blind": true}),
+    )
+    .await;
+    let id = count["id"].as_i64().unwrap();
+    assert_eq!(count["progress"]["lines"], 2, "{count}");
+    c.delete_all_cookies().await.unwrap();
+
+    // A warehouse worker on a phone.
+    c.set_window_size(360, 740).await.unwrap();
+    sign_in(&c, &base, "pan.dian", "count-pass-1").await;
+    c.goto(&format!("{base}/counts/{id}/scan")).await.unwrap();
+    count_scan(&c, "P-01-01-1").await;
+    assert_eq!(
+        c.find(Locator::Css("#cs-location"))
+            .await
+            .unwrap()
+            .text()
+            .await
+            .unwrap(),
+        "P-01-01-1"
+    );
+    fill(&c, "#cs-qty", "5").await;
+    count_scan(&c, "6970000000028").await;
+    count_message(&c, "COUNT-TEE = 5").await;
+    snap(&c, "count-scan-phone").await;
+
+    // The network drops: the next scan waits on the phone, then goes once.
+    c.execute("window.jxcOffline = true;", vec![])
+        .await
+        .unwrap();
+    count_scan(&c, "6970000000028").await;
+    count_message(&c, "网络断开").await;
+    let pending = c
+        .find(Locator::Css("#cs-pending"))
+        .await
+        .unwrap()
+        .text()
+        .await
+        .unwrap();
+    assert_eq!(pending, "1");
+    c.execute("window.jxcOffline = false;", vec![])
+        .await
+        .unwrap();
+    count_message(&c, "COUNT-TEE = 6").await;
+    // Its answer is lost and the page sends it again: the server counts it once.
+    c.execute(
+        "const k = 'jxc-count-' + arguments[0] + '-queue';\
+         localStorage.setItem(k, JSON.stringify([{scan_id: 'again-1', location: 'P-01-01-1', code: 'COUNT-TEE', qty: 1, lot_no: ''}]));",
+        vec![json!(id)],
+    )
+    .await
+    .unwrap();
+    count_message(&c, "COUNT-TEE = 7").await;
+    c.execute(
+        "const k = 'jxc-count-' + arguments[0] + '-queue';\
+         localStorage.setItem(k, JSON.stringify([{scan_id: 'again-1', location: 'P-01-01-1', code: 'COUNT-TEE', qty: 1, lot_no: ''}]));",
+        vec![json!(id)],
+    )
+    .await
+    .unwrap();
+    let deadline = Instant::now() + Duration::from_secs(10);
+    let queued = "return localStorage.getItem('jxc-count-' + arguments[0] + '-queue');";
+    while c.execute(queued, vec![json!(id)]).await.unwrap() != json!("[]") {
+        assert!(
+            Instant::now() < deadline,
+            "the resent scan never left the phone"
+        );
+        tokio::time::sleep(Duration::from_millis(100)).await;
+    }
+    let wrong = api(
+        &c,
+        "POST",
+        &format!("/api/v1/stock-counts/{id}/scans"),
+        json!({"scans": [{"scan_id": "minus-1", "location": "P-01-01-1", "code": "COUNT-TEE", "qty": -1}]}),
+    )
+    .await;
+    assert_eq!(
+        wrong[0]["counted"], 6,
+        "a wrong scan is taken back: {wrong}"
+    );
+
+    // The cups' shelf is empty: 完成库位 counts them as 0.
+    click(&c, "#cs-change").await;
+    count_message(&c, "库位").await;
+    count_scan(&c, "P-01-01-2").await;
+    count_message(&c, "商品条码").await;
+    c.execute("window.confirm = () => true;", vec![])
+        .await
+        .unwrap();
+    click(&c, "#cs-close").await;
+    count_message(&c, "P-01-01-2").await;
+
+    // Submit from the count's page; the worker may not approve.
+    c.goto(&format!("{base}/counts/{id}")).await.unwrap();
+    let page = text(&c).await;
+    assert!(page.contains("2 / 2"), "{page}");
+    assert!(!page.contains("账面（盘点时）"), "blind");
+    click(&c, "#count-submit").await;
+    wait_path(&c, |p| p == format!("/counts/{id}")).await;
+    assert!(text(&c).await.contains("待审核"));
+    assert!(c.find(Locator::Css("#count-approve")).await.is_err());
+    snap(&c, "count-phone").await;
+    c.delete_all_cookies().await.unwrap();
+
+    // The admin (who may approve) posts it: tees stay 6, cups go to 0.
+    c.set_window_size(1366, 768).await.unwrap();
+    sign_in(&c, &base, "admin", &password).await;
+    c.goto(&format!("{base}/counts/{id}")).await.unwrap();
+    click(&c, "#count-approve").await;
+    c.wait()
+        .for_element(Locator::Css("#count-status[data-status=posted]"))
+        .await
+        .unwrap();
+    assert!(text(&c).await.contains("50.00%"));
+    snap(&c, "count-posted").await;
+    let bal = api(
+        &c,
+        "GET",
+        &format!("/api/v1/stock/balances?warehouse_id={wh}"),
+        json!(null),
+    )
+    .await;
+    let qty = |code: &str| -> i64 {
+        bal["items"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .filter(|b| b["sku_code"] == code)
+            .map(|b| b["on_hand"].as_i64().unwrap())
+            .sum()
+    };
+    assert_eq!((qty("COUNT-TEE"), qty("COUNT-CUP")), (6, 0), "{bal}");
+    c.close().await.unwrap();
+}

@@ -484,7 +484,8 @@ async fn apply(
 ) -> Result<EntryOutcome> {
     if let Some(scan) = &e.scan_id
         && let Some(r) = Sql::new(
-            "SELECT s.line_id, l.counted FROM stock_count_scans s JOIN stock_count_lines l ON l.id = s.line_id WHERE s.count_id = ",
+            "SELECT s.line_id, l.counted, k.code FROM stock_count_scans s JOIN stock_count_lines l ON l.id = s.line_id \
+             JOIN skus k ON k.id = l.sku_id WHERE s.count_id = ",
         )
         .bind(k.id)
         .push(" AND s.scan_id = ")
@@ -494,6 +495,7 @@ async fn apply(
     {
         return Ok(EntryOutcome::Duplicate {
             line_id: col(&r, "line_id")?,
+            sku_code: col(&r, "code")?,
             counted: col::<Option<i64>>(&r, "counted")?.unwrap_or(0),
         });
     }

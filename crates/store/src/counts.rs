@@ -177,7 +177,11 @@ pub enum EntryOutcome {
         counted: i64,
     },
     /// This scan id was taken before; nothing changed.
-    Duplicate { line_id: i64, counted: i64 },
+    Duplicate {
+        line_id: i64,
+        sku_code: String,
+        counted: i64,
+    },
     /// Not taken, and why (unknown code, outside the count's scope, …).
     Refused { reason: String },
 }

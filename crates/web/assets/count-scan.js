@@ -88,8 +88,8 @@
       x.j.forEach(function (o, i) {
         var s = batch[i];
         if (o.outcome === "refused") { last = { error: o.reason }; return; }
-        remember(s.location, o.sku_code || s.code, o.counted);
-        if (!last || !last.error) { last = { ok: (o.sku_code || s.code) + " = " + o.counted }; }
+        remember(s.location, o.sku_code, o.counted);
+        if (!last || !last.error) { last = { ok: o.sku_code + " = " + o.counted }; }
       });
       if (last && last.error) { say("error", last.error); } else if (last) { say("ok", last.ok); }
       render();
@@ -132,6 +132,7 @@
   document.getElementById("cs-close").addEventListener("click", function () {
     var loc = location();
     if (!loc || queue().length) { flush(); return; }
+    if (!window.confirm(this.getAttribute("data-confirm"))) { return; }
     fetch("/api/v1/stock-counts/" + id + "/close-location", {
       method: "POST",
       headers: { "Content-Type": "application/json" },
