@@ -15,6 +15,7 @@
 //! - [`fulfillment`]: 分仓 routing and shipment documents (barcodes).
 //! - [`users`] and [`permissions`]: roles, and the one table of what each role may do.
 
+pub mod alerts;
 pub mod catalog;
 pub mod error;
 pub mod fulfillment;

@@ -53,6 +53,12 @@ pub enum Action {
     CountsCount,
     /// 盘点审核: approve and post a count's variances, send it back, cancel it.
     CountsApprove,
+    /// 预警: see the alert inbox.
+    AlertsView,
+    /// 预警: mark an alert seen, close an event alert.
+    AlertsAck,
+    /// 预警设置: stock levels, alert settings, robot and email channels.
+    AlertsManage,
     /// 操作日志 and `jxc check`.
     AuditView,
     /// 用户与角色.
@@ -60,7 +66,7 @@ pub enum Action {
 }
 
 impl Action {
-    pub const ALL: [Action; 21] = [
+    pub const ALL: [Action; 24] = [
         Action::Dashboard,
         Action::CatalogView,
         Action::CatalogEdit,
@@ -80,6 +86,9 @@ impl Action {
         Action::ShipmentsShip,
         Action::CountsCount,
         Action::CountsApprove,
+        Action::AlertsView,
+        Action::AlertsAck,
+        Action::AlertsManage,
         Action::AuditView,
         Action::UsersManage,
     ];
@@ -155,6 +164,17 @@ pub fn roles_for(a: Action) -> &'static [Role] {
         Action::ShipmentsShip => &[Admin, Warehouse, WarehouseLead],
         Action::CountsCount => &[Admin, Warehouse, WarehouseLead],
         Action::CountsApprove => &[Admin, WarehouseLead],
+        Action::AlertsView => &[
+            Admin,
+            Service,
+            Warehouse,
+            WarehouseLead,
+            Purchasing,
+            Finance,
+            Viewer,
+        ],
+        Action::AlertsAck => &[Admin, Service, Warehouse, WarehouseLead, Purchasing, Finance],
+        Action::AlertsManage => &[Admin, WarehouseLead, Purchasing],
         Action::AuditView => &[Admin, Finance],
         Action::UsersManage => &[Admin],
     }
@@ -188,6 +208,7 @@ mod tests {
                     | Action::WarehousesView
                     | Action::StockView
                     | Action::OrdersView
+                    | Action::AlertsView
             );
             assert_eq!(allowed(&[Viewer], a), is_view, "{a:?}");
         }

@@ -25,6 +25,7 @@ const MIGRATIONS: &[(i64, &str)] = &[
     (9, include_str!("../migrations/0009_waves.sql")),
     (10, include_str!("../migrations/0010_shipments.sql")),
     (11, include_str!("../migrations/0011_counts.sql")),
+    (12, include_str!("../migrations/0012_alerts.sql")),
 ];
 
 pub async fn connect(url: &str) -> Result<(Pool<Postgres>, Pool<Postgres>)> {

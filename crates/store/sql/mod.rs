@@ -1,6 +1,7 @@
 //! The SQL implementation of the store traits, shared by both backends (see README.md).
 
 pub(crate) mod admin;
+mod alerts;
 mod catalog;
 mod channels;
 mod counts;

@@ -5,6 +5,7 @@
 //! transaction: it either happens entirely, with its audit-log row, or not at all.
 //! Business rules are not here: the stores load rows, call `jxc-core`, and write rows.
 
+pub mod alerts;
 pub mod channels;
 pub mod conformance;
 pub mod counts;
@@ -31,6 +32,7 @@ use jxc_core::partners::{NewPartner, NewShop, Partner, PartnerKind, Shop};
 use jxc_core::users::{NewUser, User};
 use jxc_core::warehouses::{Location, NewLocation, NewWarehouse, Warehouse};
 
+pub use alerts::*;
 pub use channels::*;
 pub use counts::*;
 pub use error::StoreError;
@@ -436,6 +438,7 @@ pub trait Store:
     + WaveStore
     + ShipmentStore
     + CountStore
+    + AlertStore
     + UserStore
     + AdminStore
 {
@@ -451,6 +454,7 @@ impl<T> Store for T where
         + WaveStore
         + ShipmentStore
         + CountStore
+        + AlertStore
         + UserStore
         + AdminStore
 {

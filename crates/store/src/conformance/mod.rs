@@ -21,6 +21,7 @@ use jxc_core::warehouses::{LocationInput, NewLocation, NewWarehouse, WarehouseIn
 
 use crate::*;
 
+mod alerts;
 mod channels;
 mod counts;
 mod fulfillment;
@@ -28,6 +29,7 @@ mod orders;
 mod shipments;
 mod users;
 mod waves;
+pub use alerts::*;
 pub use channels::*;
 pub use counts::*;
 pub use fulfillment::*;
@@ -85,6 +87,8 @@ macro_rules! conformance_tests {
             a_sale_shipped_mid_count_is_neither_counted_twice_nor_lost,
             scans_are_checked_and_a_large_variance_is_counted_twice,
             a_count_scope_picks_its_lines_and_a_loss_of_reserved_stock_is_refused,
+            an_alert_is_opened_once_while_stock_is_low_and_closed_when_it_is_not,
+            lots_event_alerts_channels_and_deliveries,
         );
     };
     (@each $factory:expr; $($name:ident),* $(,)?) => {$(

@@ -87,6 +87,9 @@ fn action_key(a: Action) -> &'static str {
         Action::ShipmentsShip => "action.shipments_ship",
         Action::CountsCount => "action.counts_count",
         Action::CountsApprove => "action.counts_approve",
+        Action::AlertsView => "action.alerts_view",
+        Action::AlertsAck => "action.alerts_ack",
+        Action::AlertsManage => "action.alerts_manage",
         Action::AuditView => "action.audit_view",
         Action::UsersManage => "action.users_manage",
     }
