@@ -236,6 +236,7 @@ impl App {
     pub async fn approve_count(&self, user: &User, id: i64, actor: &Actor) -> Result<StockCount> {
         self.count(user, id).await?;
         let k = self.store.approve_count(id, actor).await?;
+        self.alerts_after_count(&k).await;
         if k.progress.variances > 0
             && let Err(e) = self.retry_short_allocations(actor).await
         {
@@ -243,6 +244,39 @@ impl App {
             tracing::warn!("retrying 缺货 orders after count {} failed: {e}", k.number);
         }
         Ok(k)
+    }
+
+    /// A posted count: its SKUs are evaluated again, and a variance worth more than the
+    /// threshold raises a 盘点差异 alert. Failures are logged; the count stands.
+    async fn alerts_after_count(&self, k: &StockCount) {
+        let raised = async {
+            let settings = self.alert_settings().await?;
+            let a = self.store.count_accuracy(k.id).await?;
+            if let Some(cause) = jxc_core::alerts::count_variance_cause(
+                k.id,
+                &k.number,
+                k.warehouse_id,
+                jxc_core::money::Fen(a.value_gain),
+                jxc_core::money::Fen(a.value_loss),
+                &settings,
+            ) {
+                self.raise_alert(&cause).await?;
+            }
+            let mut skus = Vec::new();
+            for d in &k.documents {
+                if let Some(doc) = self.store.get_document(*d).await? {
+                    skus.extend(doc.moves.iter().map(|m| m.sku_id));
+                }
+            }
+            skus.sort();
+            skus.dedup();
+            self.after_stock_change(&skus).await;
+            Ok::<_, Error>(())
+        }
+        .await;
+        if let Err(e) = raised {
+            tracing::warn!("alerts after count {}: {e}", k.number);
+        }
     }
 
     pub async fn reopen_count(&self, user: &User, id: i64, actor: &Actor) -> Result<StockCount> {

@@ -119,6 +119,10 @@ impl App {
         let posted = out
             .pop()
             .ok_or_else(|| Error::Internal("posting returned no document".into()))?;
+        let skus: std::collections::BTreeSet<SkuId> =
+            posted.moves.iter().map(|m| m.sku_id).collect();
+        self.after_stock_change(&skus.into_iter().collect::<Vec<_>>())
+            .await;
         if matches!(
             kind,
             DocumentKind::Receipt | DocumentKind::Opening | DocumentKind::Adjustment

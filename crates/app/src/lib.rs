@@ -2,6 +2,7 @@
 //! `jxc-core`, then makes one store call (one transaction). The web layer and the CLI call
 //! these and nothing below them.
 
+pub mod alerts;
 pub mod auth;
 pub mod bench;
 pub mod bench_fulfil;

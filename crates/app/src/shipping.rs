@@ -61,6 +61,7 @@ impl App {
     ) -> Result<Shipped> {
         self.visible_shipment(user, id).await?;
         let mut scanned: BTreeMap<SkuId, i64> = BTreeMap::new();
+        let shipped_skus: Vec<SkuId>;
         for (i, s) in req.scanned.iter().enumerate() {
             if s.qty < 0 || s.qty > 100_000 {
                 return Err(Error::invalid(
@@ -70,6 +71,7 @@ impl App {
             }
             *scanned.entry(SkuId(s.sku_id)).or_default() += s.qty;
         }
+        shipped_skus = scanned.keys().copied().collect();
         let shipment = self
             .store
             .ship(
@@ -85,6 +87,7 @@ impl App {
         let writeback = self.write_back(&shipment).await?;
         let notified = self.notify_buyer(&shipment).await;
         let subscribed = self.subscribe_tracking(&shipment).await?;
+        self.after_stock_change(&shipped_skus).await;
         Ok(Shipped {
             shipment: self.visible_shipment(user, id).await?,
             writeback,

@@ -1,7 +1,8 @@
 //! The schedule: every enabled shop syncs every `interval_secs`. When each shop is due
 //! next is stored with the shop, so a restart picks the schedule up where it was; runs
 //! left `running` by a process that stopped are marked `interrupted` at start. The same
-//! loop flags shipments whose tracking has gone quiet (`tracking.rs`).
+//! loop flags shipments whose tracking has gone quiet (`tracking.rs`) and evaluates the
+//! alerts (`alerts.rs`).
 
 use std::time::Duration;
 
@@ -11,6 +12,11 @@ use crate::{App, Result};
 
 /// How often the schedule looks for shipments without tracking updates.
 const QUIET_CHECK: Duration = Duration::from_secs(600);
+/// How often every alert condition is evaluated (stock changes evaluate their SKUs at once)
+/// and failed sends are retried.
+const ALERTS_EVERY: Duration = Duration::from_secs(300);
+/// How often `jxc check` runs for the 账实不符 alert.
+const CHECK_EVERY: Duration = Duration::from_secs(3600);
 
 impl App {
     /// One pass of the schedule: starts a sync (in the background) for every shop that is
@@ -46,6 +52,8 @@ impl App {
                 Err(e) => tracing::error!("could not mark interrupted syncs: {e}"),
             }
             let mut quiet_checked = None::<std::time::Instant>;
+            let mut alerts_run = None::<std::time::Instant>;
+            let mut check_run = None::<std::time::Instant>;
             loop {
                 if let Err(e) = app.run_due_syncs().await {
                     tracing::error!("sync schedule: {e}");
@@ -57,6 +65,22 @@ impl App {
                         Ok(n) if n > 0 => tracing::warn!("{n} shipments have gone quiet"),
                         Ok(_) => {}
                         Err(e) => tracing::error!("tracking check: {e}"),
+                    }
+                }
+                // 预警: every condition, then the sends that failed.
+                if alerts_run.is_none_or(|t| t.elapsed() >= ALERTS_EVERY) {
+                    alerts_run = Some(std::time::Instant::now());
+                    if let Err(e) = app.evaluate_alerts(None).await {
+                        tracing::error!("alerts: {e}");
+                    }
+                    if let Err(e) = app.retry_alert_deliveries().await {
+                        tracing::error!("alert sends: {e}");
+                    }
+                }
+                if check_run.is_none_or(|t| t.elapsed() >= CHECK_EVERY) {
+                    check_run = Some(std::time::Instant::now());
+                    if let Err(e) = app.check_alert().await {
+                        tracing::error!("check alert: {e}");
                     }
                 }
                 tokio::time::sleep(tick).await;
