@@ -13,10 +13,14 @@ use jxc_core::alerts::{
     AlertKind, AlertSettings, Cause, ChannelKind, StockLevel, StockLevelInput, lot_causes,
     mismatch_cause, stock_causes,
 };
-use jxc_core::ids::SkuId;
+use jxc_core::ids::{SkuId, WarehouseId};
+use jxc_core::paging::{Page, PageRequest};
 use jxc_core::users::User;
 use jxc_core::{FieldError, text};
-use jxc_store::{Actor, Alert, AlertChannel, AlertSync, NewAlertChannel};
+use jxc_store::{
+    Actor, Alert, AlertChannel, AlertFilter, AlertSync, Delivery, NewAlertChannel,
+    StockLevelFilter, StockLevelRow,
+};
 use serde::{Deserialize, Serialize};
 
 use crate::china_day::DAY_MS;
@@ -218,10 +222,85 @@ impl App {
     ) -> Result<StockLevel> {
         let level = StockLevel::parse(input)?;
         require_warehouse(user, level.warehouse_id)?;
-        self.store.set_stock_level(&level, actor).await?;
+        self.store
+            .set_stock_levels(std::slice::from_ref(&level), actor)
+            .await?;
         // The new limits may open or close an alert now.
         self.after_stock_change(&[level.sku_id]).await;
         Ok(level)
+    }
+
+    /// The inbox, kept to the user's warehouses.
+    pub async fn alerts(
+        &self,
+        user: &User,
+        mut filter: AlertFilter,
+        page: &PageRequest,
+    ) -> Result<Page<Alert>> {
+        if let Some(w) = filter.warehouse_id {
+            require_warehouse(user, w)?;
+        }
+        filter.warehouse_ids = user.fields.warehouse_ids.clone();
+        Ok(self.store.list_alerts(&filter, page).await?)
+    }
+
+    /// One alert and where it was sent.
+    pub async fn alert(&self, user: &User, id: i64) -> Result<(Alert, Vec<Delivery>)> {
+        let a = self
+            .store
+            .get_alert(id)
+            .await?
+            .ok_or_else(|| Error::not_found("alert", id))?;
+        if let Some(w) = a.warehouse_id {
+            require_warehouse(user, w)?;
+        }
+        let d = self.store.alert_deliveries(id).await?;
+        Ok((a, d))
+    }
+
+    pub async fn ack_alert(&self, user: &User, id: i64, actor: &Actor) -> Result<Alert> {
+        self.alert(user, id).await?;
+        Ok(self.store.ack_alert(id, actor).await?)
+    }
+
+    pub async fn close_alert(&self, user: &User, id: i64, actor: &Actor) -> Result<Alert> {
+        self.alert(user, id).await?;
+        Ok(self.store.close_alert(id, actor).await?)
+    }
+
+    pub async fn open_alert_count(&self, user: &User) -> Result<i64> {
+        Ok(self
+            .store
+            .open_alert_count(&user.fields.warehouse_ids)
+            .await?)
+    }
+
+    pub async fn stock_levels(
+        &self,
+        user: &User,
+        mut filter: StockLevelFilter,
+        page: &PageRequest,
+    ) -> Result<Page<StockLevelRow>> {
+        if let Some(w) = filter.warehouse_id {
+            require_warehouse(user, w)?;
+        }
+        filter.warehouse_ids = user.fields.warehouse_ids.clone();
+        Ok(self.store.list_stock_levels(&filter, page).await?)
+    }
+
+    pub async fn delete_stock_level(
+        &self,
+        user: &User,
+        sku: SkuId,
+        warehouse: WarehouseId,
+        actor: &Actor,
+    ) -> Result<bool> {
+        require_warehouse(user, warehouse)?;
+        let removed = self.store.delete_stock_level(sku, warehouse, actor).await?;
+        if removed {
+            self.after_stock_change(&[sku]).await;
+        }
+        Ok(removed)
     }
 
     /// Evaluates the stock conditions (of `skus`, or everything) and sends what opened.

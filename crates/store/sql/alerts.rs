@@ -105,43 +105,79 @@ async fn open_in(c: &mut Conn, cause: &Cause, now: i64) -> Result<Option<Alert>>
 
 #[async_trait]
 impl AlertStore for SqlStore {
-    async fn set_stock_level(&self, l: &StockLevel, actor: &Actor) -> Result<()> {
+    async fn set_stock_levels(&self, levels: &[StockLevel], actor: &Actor) -> Result<()> {
         let mut tx = crate::dialect::begin_write(&self.write).await?;
-        for (what, id) in [("skus", l.sku_id.0), ("warehouses", l.warehouse_id.0)] {
-            let found = Sql::new(&format!("SELECT id FROM {what} WHERE id = "))
-                .bind(id)
-                .fetch_optional(&mut tx)
-                .await?;
-            if found.is_none() {
-                let field = if what == "skus" {
-                    "sku_id"
-                } else {
-                    "warehouse_id"
-                };
-                return Err(StoreError::conflict(field, "不存在 / does not exist"));
+        for (table, field, ids) in [
+            (
+                "skus",
+                "sku_id",
+                levels.iter().map(|l| l.sku_id.0).collect::<BTreeSet<i64>>(),
+            ),
+            (
+                "warehouses",
+                "warehouse_id",
+                levels.iter().map(|l| l.warehouse_id.0).collect(),
+            ),
+        ] {
+            let ids: Vec<i64> = ids.into_iter().collect();
+            for chunk in ids.chunks(CHUNK) {
+                let mut sql = Sql::new(&format!("SELECT id FROM {table} WHERE "));
+                push_in(&mut sql, "id", chunk.iter().map(|&i| Val::I(i)));
+                let found: BTreeSet<i64> = sql
+                    .fetch_all(&mut tx)
+                    .await?
+                    .iter()
+                    .map(|r| col(r, "id"))
+                    .collect::<Result<_>>()?;
+                if let Some(missing) = chunk.iter().find(|i| !found.contains(i)) {
+                    return Err(StoreError::conflict(
+                        field,
+                        format!("{missing} 不存在 / does not exist"),
+                    ));
+                }
             }
         }
-        Sql::new(
-            "INSERT INTO stock_levels (sku_id, warehouse_id, min_qty, max_qty, cover_days, updated_at, updated_by) VALUES ",
-        )
-        .tuple([
-            Val::I(l.sku_id.0),
-            Val::I(l.warehouse_id.0),
-            Val::OI(l.min_qty),
-            Val::OI(l.max_qty),
-            Val::OI(l.cover_days),
-            Val::I(now_ms()),
-            actor.0.as_str().into(),
-        ])
-        .push(
+        let now = now_ms();
+        let rows = levels
+            .iter()
+            .map(|l| {
+                vec![
+                    Val::I(l.sku_id.0),
+                    Val::I(l.warehouse_id.0),
+                    Val::OI(l.min_qty),
+                    Val::OI(l.max_qty),
+                    Val::OI(l.cover_days),
+                    Val::I(now),
+                    actor.0.as_str().into(),
+                ]
+            })
+            .collect();
+        insert_rows(
+            &mut tx,
+            "stock_levels",
+            &[
+                "sku_id",
+                "warehouse_id",
+                "min_qty",
+                "max_qty",
+                "cover_days",
+                "updated_at",
+                "updated_by",
+            ],
+            rows,
             " ON CONFLICT (sku_id, warehouse_id) DO UPDATE SET min_qty = excluded.min_qty, \
              max_qty = excluded.max_qty, cover_days = excluded.cover_days, \
              updated_at = excluded.updated_at, updated_by = excluded.updated_by",
         )
-        .execute(&mut tx)
         .await?;
-        let key = format!("{}:{}", l.sku_id.0, l.warehouse_id.0);
-        let after = serde_json::to_value(l).ok();
+        let after = match levels {
+            [one] => serde_json::to_value(one).ok(),
+            many => Some(serde_json::json!({ "levels": many.len() })),
+        };
+        let key = match levels {
+            [one] => format!("{}:{}", one.sku_id.0, one.warehouse_id.0),
+            _ => "import".to_string(),
+        };
         audit(&mut tx, actor, "set", "stock_level", key, None, after).await?;
         tx.commit().await.db()?;
         Ok(())

@@ -127,8 +127,9 @@ pub struct Delivery {
 /// 预警.
 #[async_trait]
 pub trait AlertStore: Send + Sync {
-    /// Sets (creates or replaces) the limits of one SKU in one warehouse, audited.
-    async fn set_stock_level(&self, level: &StockLevel, actor: &Actor) -> Result<()>;
+    /// Sets (creates or replaces) the limits of SKUs in warehouses, in one transaction,
+    /// audited (an import of thousands is one statement per few hundred rows).
+    async fn set_stock_levels(&self, levels: &[StockLevel], actor: &Actor) -> Result<()>;
     /// Removes them; `false` when there were none.
     async fn delete_stock_level(
         &self,

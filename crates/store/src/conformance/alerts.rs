@@ -46,14 +46,14 @@ pub async fn an_alert_is_opened_once_while_stock_is_low_and_closed_when_it_is_no
     )
     .await
     .unwrap();
-    s.set_stock_level(&level(tee.0, hz.wh.0, 8), &actor())
+    s.set_stock_levels(&[level(tee.0, hz.wh.0, 8)], &actor())
         .await
         .unwrap();
-    s.set_stock_level(&level(cap.0, hz.wh.0, 5), &actor())
+    s.set_stock_levels(&[level(cap.0, hz.wh.0, 5)], &actor())
         .await
         .unwrap();
     let e = s
-        .set_stock_level(&level(9999, hz.wh.0, 1), &actor())
+        .set_stock_levels(&[level(9999, hz.wh.0, 1)], &actor())
         .await
         .unwrap_err();
     assert!(
