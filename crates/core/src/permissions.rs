@@ -37,6 +37,8 @@ pub enum Action {
     StockPost,
     /// 占用 / 释放: reserve and release stock.
     StockReserve,
+    /// 其他出入库审批: post or reject an adjustment worth more than the threshold.
+    StockApprove,
     /// 订单: see the queue, orders, their events.
     OrdersView,
     /// 订单: import, approve, hold, release, tag, cancel, edit addresses.
@@ -66,7 +68,7 @@ pub enum Action {
 }
 
 impl Action {
-    pub const ALL: [Action; 24] = [
+    pub const ALL: [Action; 25] = [
         Action::Dashboard,
         Action::CatalogView,
         Action::CatalogEdit,
@@ -78,6 +80,7 @@ impl Action {
         Action::StockView,
         Action::StockPost,
         Action::StockReserve,
+        Action::StockApprove,
         Action::OrdersView,
         Action::OrdersEdit,
         Action::ChannelsSync,
@@ -148,6 +151,7 @@ pub fn roles_for(a: Action) -> &'static [Role] {
         ],
         Action::StockPost => &[Admin, Warehouse, WarehouseLead],
         Action::StockReserve => &[Admin, Service, Warehouse, WarehouseLead],
+        Action::StockApprove => &[Admin, WarehouseLead],
         Action::OrdersView => &[
             Admin,
             Service,
@@ -231,6 +235,8 @@ mod tests {
         assert!(allowed(&[WarehouseLead], Action::CountsApprove));
         assert!(!allowed(&[Warehouse], Action::CountsApprove));
         assert!(allowed(&[Warehouse], Action::CountsCount));
+        assert!(allowed(&[WarehouseLead], Action::StockApprove));
+        assert!(!allowed(&[Warehouse], Action::StockApprove));
     }
 
     #[test]

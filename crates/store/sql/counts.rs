@@ -200,6 +200,9 @@ async fn stocked(c: &mut Conn, warehouse: WarehouseId) -> Result<Vec<Stocked>> {
          WHERE b.warehouse_id = ",
     )
     .bind(warehouse.0)
+    // Stock in transit (调拨在途) is on its way, not on a shelf: it is never counted.
+    .push(" AND l.transit = ")
+    .bind(false)
     .push(" AND b.on_hand <> 0 ORDER BY l.code, s.code, b.lot_id")
     .fetch_all(c)
     .await?
@@ -386,6 +389,8 @@ async fn resolve(
 ) -> Result<std::result::Result<(LineRow, String), String>> {
     let Some(loc) = Sql::new("SELECT id, code, zone FROM locations WHERE warehouse_id = ")
         .bind(k.warehouse_id.0)
+        .push(" AND transit = ")
+        .bind(false)
         .push(" AND code = ")
         .bind(e.location.as_str())
         .fetch_optional(c)

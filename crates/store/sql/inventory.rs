@@ -101,13 +101,16 @@ pub(super) async fn load_locations(
 ) -> Result<()> {
     let ids: Vec<LocationId> = ids.iter().copied().collect();
     for chunk in ids.chunks(CHUNK) {
-        let mut sql = Sql::new("SELECT id, warehouse_id, code FROM locations WHERE ");
+        let mut sql = Sql::new("SELECT id, warehouse_id, code, transit FROM locations WHERE ");
         push_in(&mut sql, "id", chunk.iter().map(|x| Val::I(x.0)));
         for r in sql.fetch_all(c).await? {
             let id = LocationId(col(&r, "id")?);
             l.book
                 .locations
                 .insert(id, WarehouseId(col(&r, "warehouse_id")?));
+            if col::<bool>(&r, "transit")? {
+                l.book.transit.insert(id);
+            }
             l.loc_codes.insert(id, col(&r, "code")?);
         }
     }

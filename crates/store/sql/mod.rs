@@ -1,5 +1,6 @@
 //! The SQL implementation of the store traits, shared by both backends (see README.md).
 
+mod adjustments;
 pub(crate) mod admin;
 mod alerts;
 mod catalog;
@@ -14,6 +15,7 @@ mod posting;
 mod records;
 mod reservations;
 mod shipments;
+mod transfers;
 mod users;
 pub(crate) mod util;
 mod warehouses;

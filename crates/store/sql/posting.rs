@@ -50,7 +50,10 @@ pub(super) async fn post_in(
             };
             keys.insert(key);
             if let Some(to) = line.to_location {
+                // A transfer's target may be in another warehouse.
+                let warehouse = l.book.locations.get(&to).copied().unwrap_or(d.warehouse);
                 keys.insert(BalanceKey {
+                    warehouse,
                     location: to,
                     ..key
                 });

@@ -65,7 +65,7 @@ pub(super) async fn reserve_in(
     for chunk in pairs.chunks(CHUNK) {
         let mut sql = Sql::new(
             "SELECT b.id, b.sku_id, b.warehouse_id, b.location_id, b.lot_id, b.on_hand, b.reserved, b.value, b.last_move_id, \
-             lots.expiry_date, loc.pick_seq FROM stock_balances b JOIN locations loc ON loc.id = b.location_id \
+             lots.expiry_date, loc.pick_seq, loc.transit FROM stock_balances b JOIN locations loc ON loc.id = b.location_id \
              LEFT JOIN lots ON lots.id = b.lot_id WHERE (b.sku_id, b.warehouse_id) IN (SELECT * FROM (VALUES ",
         );
         for (i, (s, w)) in chunk.iter().enumerate() {
@@ -83,6 +83,9 @@ pub(super) async fn reserve_in(
                 pick_seq: col(&r, "pick_seq")?,
             };
             l.book.meta.insert(key, meta);
+            if col::<bool>(&r, "transit")? {
+                l.book.transit.insert(key.location);
+            }
         }
     }
     let before = l.book.balances.clone();
@@ -98,6 +101,43 @@ pub(super) async fn reserve_in(
         .map_err(|e| with_doc_index(i, reqs.len() > 1, e))?;
         parts.extend(got.into_iter().map(|(k, q)| (i, k, q)));
     }
+    let sources: Vec<(&str, &str)> = reqs
+        .iter()
+        .map(|r| (r.source_type.as_str(), r.source_ref.as_str()))
+        .collect();
+    insert_reservations(c, &l, &before, &parts, &sources, actor).await
+}
+
+/// Holds stock arriving in transit for a transfer: exactly `qty` at each key (locked
+/// here), one reservation per hold, in order.
+pub(super) async fn hold_in_transit_in(
+    c: &mut Conn,
+    holds: &[(BalanceKey, i64)],
+    source_ref: &str,
+    actor: &Actor,
+) -> Result<Vec<Reservation>> {
+    let mut l = Loaded::default();
+    lock_balances(c, &holds.iter().map(|h| h.0).collect(), &mut l).await?;
+    let before = l.book.balances.clone();
+    let mut parts = Vec::with_capacity(holds.len());
+    for (i, (key, qty)) in holds.iter().enumerate() {
+        core_inv::hold(&mut l.book, *key, *qty)?;
+        parts.push((i, *key, *qty));
+    }
+    let sources = vec![("transfer", source_ref); holds.len()];
+    insert_reservations(c, &l, &before, &parts, &sources, actor).await
+}
+
+/// Writes new reservations (`parts`: request index, key, qty; `sources`: the type and
+/// reference of each request), the balances the book changed, and their audit rows.
+async fn insert_reservations(
+    c: &mut Conn,
+    l: &Loaded,
+    before: &std::collections::BTreeMap<BalanceKey, jxc_core::inventory::Balance>,
+    parts: &[(usize, BalanceKey, i64)],
+    sources: &[(&str, &str)],
+    actor: &Actor,
+) -> Result<Vec<Reservation>> {
     let ids = crate::dialect::next_ids(c, "reservations", parts.len()).await?;
     let now = now_ms();
     let out: Vec<Reservation> = parts
@@ -112,8 +152,8 @@ pub(super) async fn reserve_in(
             qty: *q,
             remaining: *q,
             status: ReservationStatus::Live,
-            source_type: reqs[*i].source_type.clone(),
-            source_ref: reqs[*i].source_ref.clone(),
+            source_type: sources[*i].0.to_string(),
+            source_ref: sources[*i].1.to_string(),
             created_at: ts(now),
             actor: actor.0.clone(),
         })
@@ -154,7 +194,7 @@ pub(super) async fn reserve_in(
         "",
     )
     .await?;
-    write_balances(c, &l, &before, &HashMap::new()).await?;
+    write_balances(c, l, before, &HashMap::new()).await?;
     audit_reservations(c, actor, "reserve", &out).await?;
     Ok(out)
 }
@@ -225,6 +265,19 @@ pub(super) async fn release_in(
         ));
     }
     let mut l = Loaded::default();
+    load_locations(c, &found.iter().map(|r| r.location_id).collect(), &mut l).await?;
+    if let Some(r) = found
+        .iter()
+        .find(|r| l.book.transit.contains(&r.location_id))
+    {
+        return Err(StoreError::conflict(
+            "id",
+            format!(
+                "占用 {} 是调拨 {} 的在途库存：收货或关闭调拨单 / stock in transit leaves by receiving or closing its transfer",
+                r.id, r.source_ref
+            ),
+        ));
+    }
     let keys: BTreeSet<BalanceKey> = found
         .iter()
         .map(|r| BalanceKey {

@@ -5,6 +5,7 @@
 //! transaction: it either happens entirely, with its audit-log row, or not at all.
 //! Business rules are not here: the stores load rows, call `jxc-core`, and write rows.
 
+pub mod adjustments;
 pub mod alerts;
 pub mod channels;
 pub mod conformance;
@@ -14,6 +15,7 @@ pub mod fulfillment;
 pub mod model;
 pub mod orders;
 pub mod shipments;
+pub mod transfers;
 pub mod waves;
 
 use std::collections::BTreeMap;
@@ -32,6 +34,7 @@ use jxc_core::partners::{NewPartner, NewShop, Partner, PartnerKind, Shop};
 use jxc_core::users::{NewUser, User};
 use jxc_core::warehouses::{Location, NewLocation, NewWarehouse, Warehouse};
 
+pub use adjustments::*;
 pub use alerts::*;
 pub use channels::*;
 pub use counts::*;
@@ -40,6 +43,7 @@ pub use fulfillment::*;
 pub use model::*;
 pub use orders::*;
 pub use shipments::*;
+pub use transfers::*;
 pub use waves::*;
 
 pub type Result<T, E = StoreError> = std::result::Result<T, E>;
@@ -438,6 +442,8 @@ pub trait Store:
     + WaveStore
     + ShipmentStore
     + CountStore
+    + TransferStore
+    + AdjustmentStore
     + AlertStore
     + UserStore
     + AdminStore
@@ -454,6 +460,8 @@ impl<T> Store for T where
         + WaveStore
         + ShipmentStore
         + CountStore
+        + TransferStore
+        + AdjustmentStore
         + AlertStore
         + UserStore
         + AdminStore

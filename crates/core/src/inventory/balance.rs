@@ -1,6 +1,6 @@
 //! Balances (库存余额) and the in-memory book a posting works on.
 
-use std::collections::{BTreeMap, HashMap};
+use std::collections::{BTreeMap, HashMap, HashSet};
 
 use chrono::NaiveDate;
 use serde::{Deserialize, Serialize};
@@ -71,6 +71,9 @@ pub struct Book {
     /// Which warehouse each location a document names belongs to.
     pub locations: HashMap<LocationId, WarehouseId>,
     pub reservations: HashMap<ReservationId, LiveReservation>,
+    /// The in-transit locations (在途) among `locations`: stock there belongs to a transfer
+    /// on its way, is held by it, and moves only with 调拨 documents.
+    pub transit: HashSet<LocationId>,
 }
 
 impl Book {

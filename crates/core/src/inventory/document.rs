@@ -23,15 +23,19 @@ pub enum DocumentKind {
     Adjustment,
     /// 移库: from one location to another in the same warehouse, value travels along.
     Relocation,
+    /// 调拨: a transfer's ship, receive or loss (see `inventory::transfer`). Posted only by
+    /// a transfer (调拨单), never from a person's document.
+    Transfer,
 }
 
 impl DocumentKind {
-    pub const ALL: [DocumentKind; 5] = [
+    pub const ALL: [DocumentKind; 6] = [
         DocumentKind::Opening,
         DocumentKind::Receipt,
         DocumentKind::Issue,
         DocumentKind::Adjustment,
         DocumentKind::Relocation,
+        DocumentKind::Transfer,
     ];
     pub fn as_str(self) -> &'static str {
         match self {
@@ -40,12 +44,14 @@ impl DocumentKind {
             DocumentKind::Issue => "issue",
             DocumentKind::Adjustment => "adjustment",
             DocumentKind::Relocation => "relocation",
+            DocumentKind::Transfer => "transfer",
         }
     }
     pub fn parse(s: &str) -> Option<DocumentKind> {
         DocumentKind::ALL.into_iter().find(|k| k.as_str() == s)
     }
-    /// The prefix of document numbers: 期初 QC, 入库 RK, 出库 CK, 调整 TZ, 移库 YK.
+    /// The prefix of document numbers: 期初 QC, 入库 RK, 出库 CK, 调整 TZ, 移库 YK, 调拨 DC
+    /// (the transfer itself is `DB` + its id).
     pub fn number_prefix(self) -> &'static str {
         match self {
             DocumentKind::Opening => "QC",
@@ -53,6 +59,7 @@ impl DocumentKind {
             DocumentKind::Issue => "CK",
             DocumentKind::Adjustment => "TZ",
             DocumentKind::Relocation => "YK",
+            DocumentKind::Transfer => "DC",
         }
     }
     pub fn label_zh(self) -> &'static str {
@@ -62,6 +69,7 @@ impl DocumentKind {
             DocumentKind::Issue => "出库",
             DocumentKind::Adjustment => "调整",
             DocumentKind::Relocation => "移库",
+            DocumentKind::Transfer => "调拨",
         }
     }
 }
@@ -139,6 +147,12 @@ pub const MAX_LINES: usize = 10_000;
 
 impl Document {
     pub fn parse(kind: DocumentKind, input: &DocumentInput) -> Result<Document, Error> {
+        if kind == DocumentKind::Transfer {
+            return Err(Error::field(
+                "kind",
+                "调拨请用调拨单（发货、收货、关闭）/ transfers post through a transfer (调拨单)",
+            ));
+        }
         let mut e = Errors::default();
         let reference = e
             .take(text::optional("reference", &input.reference, 100))

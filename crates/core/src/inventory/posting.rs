@@ -91,7 +91,7 @@ pub fn post(
                 inbound(book, &mut moves, n, key, l.qty, value);
             }
             DocumentKind::Issue => {
-                outbound(book, &mut moves, n, key, l.qty, l.reservation, &policy)?;
+                outbound(book, &mut moves, n, key, l.qty, l.reservation, None, &policy)?;
             }
             DocumentKind::Adjustment if l.qty > 0 => {
                 let value = l.value.unwrap_or_else(|| {
@@ -100,13 +100,13 @@ pub fn post(
                 inbound(book, &mut moves, n, key, l.qty, value);
             }
             DocumentKind::Adjustment => {
-                outbound(book, &mut moves, n, key, -l.qty, None, &policy)?;
+                outbound(book, &mut moves, n, key, -l.qty, None, None, &policy)?;
             }
             DocumentKind::Relocation => {
                 let to = l.to_location.ok_or_else(|| {
                     FieldError::new(format!("lines[{n}].to_location_id"), "移库必须指定目标库位")
                 })?;
-                let value = outbound(book, &mut moves, n, key, l.qty, None, &policy)?;
+                let value = outbound(book, &mut moves, n, key, l.qty, None, None, &policy)?;
                 inbound(
                     book,
                     &mut moves,
@@ -119,9 +119,52 @@ pub fn post(
                     value,
                 );
             }
+            DocumentKind::Transfer => transfer_line(book, &mut moves, l, key, &policy)?,
         }
     }
     Ok(moves)
+}
+
+/// A 调拨 line. With `to_location` (in any warehouse): `qty` leaves `location` — at the
+/// stated value if given (the value a transfer carries), else at moving average — and
+/// arrives at `to_location` with that same value (ship: shelf → the destination's
+/// in-transit location; receive: in transit → a shelf). Without it and with `qty` < 0:
+/// `qty` leaves `location` at the stated value (a loss in transit). A stated value out
+/// must leave a balance that reaches zero at zero value, or the line is refused.
+fn transfer_line(
+    book: &mut Book,
+    moves: &mut Vec<PlannedMove>,
+    l: &PostingLine,
+    key: BalanceKey,
+    policy: &SkuPolicy,
+) -> Result<(), Error> {
+    let n = l.line_no;
+    match l.to_location {
+        Some(to) if l.qty > 0 => {
+            let to_wh = *book.locations.get(&to).ok_or_else(|| {
+                Error::Rule(format!("第 {n} 行：库位 {to} 不存在 / line {n}: unknown location"))
+            })?;
+            let value = outbound(book, moves, n, key, l.qty, l.reservation, l.value, policy)?;
+            let to_key = BalanceKey {
+                warehouse: to_wh,
+                location: to,
+                ..key
+            };
+            inbound(book, moves, n, to_key, l.qty, value);
+        }
+        None if l.qty < 0 => {
+            let value = l.value.ok_or_else(|| {
+                Error::Rule(format!("第 {n} 行：调拨损耗必须有金额 / line {n}: a loss needs its value"))
+            })?;
+            outbound(book, moves, n, key, -l.qty, l.reservation, Some(value), policy)?;
+        }
+        _ => {
+            return Err(Error::Rule(format!(
+                "第 {n} 行：调拨行的数量或目标库位不对 / line {n}: not a transfer move"
+            )));
+        }
+    }
+    Ok(())
 }
 
 fn check_line(
@@ -144,12 +187,22 @@ fn check_line(
             "第 {n} 行：商品已停用，不能入库 / line {n}: sku is inactive"
         )));
     }
-    for loc in std::iter::once(l.location).chain(l.to_location) {
+    // A transfer's target may be in another warehouse (it checks that itself).
+    let to = l.to_location.filter(|_| kind != DocumentKind::Transfer);
+    for loc in std::iter::once(l.location).chain(to) {
         if book.locations.get(&loc) != Some(&warehouse) {
             return Err(Error::Rule(format!(
                 "第 {n} 行：库位 {loc} 不属于仓库 {warehouse} / line {n}: location not in warehouse"
             )));
         }
+    }
+    let in_transit = std::iter::once(l.location)
+        .chain(l.to_location)
+        .any(|x| book.transit.contains(&x));
+    if in_transit && kind != DocumentKind::Transfer {
+        return Err(Error::Rule(format!(
+            "第 {n} 行：在途库位的库存只随调拨单进出 / line {n}: stock in transit moves only with its transfer"
+        )));
     }
     let field = format!("lines[{n}].lot_no");
     if p.tracking.tracks_lots() && l.lot == LotId::NONE {
@@ -203,7 +256,9 @@ fn inbound(
     book.balances.insert(key, after);
 }
 
-/// Takes `qty` out of `key`, consuming `reservation` if given. Returns the value taken.
+/// Takes `qty` out of `key`, consuming `reservation` if given, at `stated` value if given
+/// (else at moving average). Returns the value taken.
+#[allow(clippy::too_many_arguments)]
 fn outbound(
     book: &mut Book,
     moves: &mut Vec<PlannedMove>,
@@ -211,6 +266,7 @@ fn outbound(
     key: BalanceKey,
     qty: i64,
     reservation: Option<ReservationId>,
+    stated: Option<Fen>,
     policy: &SkuPolicy,
 ) -> Result<Fen, Error> {
     let before = book.balance(&key);
@@ -238,12 +294,18 @@ fn outbound(
         }
     };
     let taken = consumed.map_or(0, |c| c.1);
-    let value = outbound_value(&before, qty, policy.default_cost);
+    let value = stated.unwrap_or_else(|| outbound_value(&before, qty, policy.default_cost));
     let after = Balance {
         on_hand: before.on_hand - qty,
         reserved: before.reserved - taken,
         value: Fen(before.value.0 - value.0),
     };
+    if stated.is_some() && after.on_hand == 0 && after.value != Fen::ZERO {
+        return Err(Error::Rule(format!(
+            "第 {line_no} 行：在途金额与账面不符（差 {} 分）/ the value in transit does not match the books",
+            after.value.0
+        )));
+    }
     if !policy.allow_negative && (after.on_hand < 0 || after.available() < 0) {
         return Err(Error::InsufficientStock {
             sku: key.sku.0,

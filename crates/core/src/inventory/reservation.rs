@@ -49,8 +49,15 @@ pub fn reserve(
     if !policy.active {
         return Err(Error::Rule("商品已停用 / sku is inactive".into()));
     }
+    if req.location.is_some_and(|l| book.transit.contains(&l)) {
+        return Err(Error::field(
+            "location_id",
+            "在途库存不能占用 / stock in transit cannot be reserved",
+        ));
+    }
     let mut candidates: Vec<(BalanceKey, i64, (bool, Option<NaiveDate>, i64))> = book
         .slots(req.sku, req.warehouse)
+        .filter(|(k, _)| !book.transit.contains(&k.location))
         .filter(|(k, _)| {
             req.location.is_none_or(|l| l == k.location) && req.lot.is_none_or(|l| l == k.lot)
         })
@@ -104,6 +111,23 @@ pub fn reserve(
         book.balances.entry(*key).or_default().reserved += q;
     }
     Ok(parts)
+}
+
+/// Holds exactly `qty` at `key`: a transfer's stock arriving in transit (在途) is held
+/// by its transfer, so no order is ever promised it. No choosing and no expiry rule: the
+/// stock is on its way whatever its lot.
+pub fn hold(book: &mut Book, key: BalanceKey, qty: i64) -> Result<(), Error> {
+    let b = book.balances.entry(key).or_default();
+    if qty <= 0 || b.available() < qty {
+        return Err(Error::InsufficientStock {
+            sku: key.sku.0,
+            warehouse: key.warehouse.0,
+            requested: qty,
+            available: b.available(),
+        });
+    }
+    b.reserved += qty;
+    Ok(())
 }
 
 /// Gives a live reservation's remaining quantity back to available stock.

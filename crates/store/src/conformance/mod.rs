@@ -27,6 +27,7 @@ mod counts;
 mod fulfillment;
 mod orders;
 mod shipments;
+mod transfers;
 mod users;
 mod waves;
 pub use alerts::*;
@@ -35,6 +36,7 @@ pub use counts::*;
 pub use fulfillment::*;
 pub use orders::*;
 pub use shipments::*;
+pub use transfers::*;
 pub use users::*;
 pub use waves::*;
 
@@ -87,6 +89,9 @@ macro_rules! conformance_tests {
             a_sale_shipped_mid_count_is_neither_counted_twice_nor_lost,
             scans_are_checked_and_a_large_variance_is_counted_twice,
             a_count_scope_picks_its_lines_and_a_loss_of_reserved_stock_is_refused,
+            a_transfer_ships_into_transit_and_arrives_exact_to_the_fen_with_a_loss,
+            a_transfer_is_cancelled_only_before_it_ships_and_ships_only_what_is_free,
+            an_adjustment_over_the_threshold_waits_and_a_rejected_one_posts_nothing,
             an_alert_is_opened_once_while_stock_is_low_and_closed_when_it_is_not,
             lots_event_alerts_channels_and_deliveries,
         );

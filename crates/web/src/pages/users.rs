@@ -79,6 +79,7 @@ fn action_key(a: Action) -> &'static str {
         Action::StockView => "action.stock_view",
         Action::StockPost => "action.stock_post",
         Action::StockReserve => "action.stock_reserve",
+        Action::StockApprove => "action.stock_approve",
         Action::OrdersView => "action.orders_view",
         Action::OrdersEdit => "action.orders_edit",
         Action::ChannelsSync => "action.channels_sync",

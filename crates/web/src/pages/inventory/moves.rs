@@ -56,6 +56,7 @@ pub(super) fn kind_key(k: DocumentKind) -> &'static str {
         DocumentKind::Issue => "inventory.kind.issue",
         DocumentKind::Adjustment => "inventory.kind.adjustment",
         DocumentKind::Relocation => "inventory.kind.relocation",
+        DocumentKind::Transfer => "inventory.kind.transfer",
     }
 }
 
