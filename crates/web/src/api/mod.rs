@@ -1,6 +1,7 @@
 //! The REST API under `/api/v1`, one module per business area, and its OpenAPI document.
 
 pub(crate) mod admin;
+mod alerts;
 pub(crate) mod catalog;
 mod channels;
 mod counts;
@@ -94,6 +95,7 @@ pub fn routes() -> Routes {
         .merge(warehouses::routes())
         .merge(inventory::routes())
         .merge(counts::routes())
+        .merge(alerts::routes())
         .merge(orders::routes())
         .merge(channels::routes())
         .merge(fulfillment::routes())
@@ -126,6 +128,7 @@ impl Modify for BearerToken {
         (path = "/api/v1", api = warehouses::Doc),
         (path = "/api/v1", api = inventory::Doc),
         (path = "/api/v1", api = counts::Doc),
+        (path = "/api/v1", api = alerts::Doc),
         (path = "/api/v1", api = orders::Doc),
         (path = "/api/v1", api = channels::Doc),
         (path = "/api/v1", api = fulfillment::Doc),
@@ -139,6 +142,7 @@ impl Modify for BearerToken {
         (name = "partners", description = "店铺, 供应商, 客户"),
         (name = "warehouses", description = "仓库 and 库位"),
         (name = "inventory", description = "库存: documents, ledger, balances, reservations"),
+        (name = "alerts", description = "预警: the inbox, stock levels (安全库存/超储/可售天数), settings, and the DingTalk/Feishu/WeCom robots and email alerts go to"),
         (name = "orders", description = "订单: the queue, holds (异常), approval, address edits, order file import"),
         (name = "channels", description = "平台同步: per-shop sync settings, sync now, the sync log, unreadable payloads. Platforms push to the public `POST /hooks/{shop_id}` (signed by the platform, no token)"),
         (name = "fulfillment", description = "分仓: the routing setup (rules, strategies), allocating approved orders to warehouses with their stock reserved, 缺货"),

@@ -7,6 +7,7 @@
 //! embedded CSS/JS.
 
 mod account;
+mod alerts;
 mod audit;
 mod catalog;
 pub(crate) mod channels;
@@ -52,6 +53,7 @@ pub fn routes() -> Routes {
         .merge(warehouses::routes())
         .merge(inventory::routes())
         .merge(counts::routes())
+        .merge(alerts::routes())
         .merge(imports::routes())
         .merge(orders::routes())
         .merge(channels::routes())
@@ -123,6 +125,16 @@ const NAV: &[(&str, &[NavItem])] = &[
                 href: "/counts",
                 key: "nav.counts",
                 action: Action::StockView,
+            },
+            NavItem {
+                href: "/alerts",
+                key: "nav.alerts",
+                action: Action::AlertsView,
+            },
+            NavItem {
+                href: "/alerts/levels",
+                key: "nav.alert_levels",
+                action: Action::AlertsView,
             },
             NavItem {
                 href: "/warehouses",
