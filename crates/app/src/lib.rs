@@ -2,6 +2,7 @@
 //! `jxc-core`, then makes one store call (one transaction). The web layer and the CLI call
 //! these and nothing below them.
 
+pub mod adjustments;
 pub mod alerts;
 pub mod auth;
 pub mod bench;
@@ -27,6 +28,7 @@ pub mod partners;
 pub mod shipments;
 pub mod shipping;
 pub mod tracking;
+pub mod transfers;
 pub mod users;
 pub mod warehouses;
 pub mod waves;

@@ -1,5 +1,6 @@
 //! The REST API under `/api/v1`, one module per business area, and its OpenAPI document.
 
+mod adjustments;
 pub(crate) mod admin;
 mod alerts;
 pub(crate) mod catalog;
@@ -10,6 +11,7 @@ pub(crate) mod inventory;
 mod orders;
 mod partners;
 mod shipments;
+mod transfers;
 mod users;
 mod warehouses;
 mod waves;
@@ -95,6 +97,8 @@ pub fn routes() -> Routes {
         .merge(warehouses::routes())
         .merge(inventory::routes())
         .merge(counts::routes())
+        .merge(transfers::routes())
+        .merge(adjustments::routes())
         .merge(alerts::routes())
         .merge(orders::routes())
         .merge(channels::routes())
@@ -128,6 +132,8 @@ impl Modify for BearerToken {
         (path = "/api/v1", api = warehouses::Doc),
         (path = "/api/v1", api = inventory::Doc),
         (path = "/api/v1", api = counts::Doc),
+        (path = "/api/v1", api = transfers::Doc),
+        (path = "/api/v1", api = adjustments::Doc),
         (path = "/api/v1", api = alerts::Doc),
         (path = "/api/v1", api = orders::Doc),
         (path = "/api/v1", api = channels::Doc),
