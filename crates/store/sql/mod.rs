@@ -15,6 +15,7 @@ mod posting;
 mod records;
 mod reservations;
 mod shipments;
+mod trace;
 mod transfers;
 mod users;
 pub(crate) mod util;

@@ -15,6 +15,7 @@ pub mod fulfillment;
 pub mod model;
 pub mod orders;
 pub mod shipments;
+pub mod trace;
 pub mod transfers;
 pub mod waves;
 
@@ -43,6 +44,7 @@ pub use fulfillment::*;
 pub use model::*;
 pub use orders::*;
 pub use shipments::*;
+pub use trace::*;
 pub use transfers::*;
 pub use waves::*;
 
@@ -445,6 +447,7 @@ pub trait Store:
     + TransferStore
     + AdjustmentStore
     + AlertStore
+    + TraceStore
     + UserStore
     + AdminStore
 {
@@ -463,6 +466,7 @@ impl<T> Store for T where
         + TransferStore
         + AdjustmentStore
         + AlertStore
+        + TraceStore
         + UserStore
         + AdminStore
 {

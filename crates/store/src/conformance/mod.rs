@@ -27,6 +27,7 @@ mod counts;
 mod fulfillment;
 mod orders;
 mod shipments;
+mod trace;
 mod transfers;
 mod users;
 mod waves;
@@ -36,6 +37,7 @@ pub use counts::*;
 pub use fulfillment::*;
 pub use orders::*;
 pub use shipments::*;
+pub use trace::*;
 pub use transfers::*;
 pub use users::*;
 pub use waves::*;
@@ -94,6 +96,7 @@ macro_rules! conformance_tests {
             an_adjustment_over_the_threshold_waits_and_a_rejected_one_posts_nothing,
             an_alert_is_opened_once_while_stock_is_low_and_closed_when_it_is_not,
             lots_event_alerts_channels_and_deliveries,
+            a_lot_is_traced_to_its_buyers_and_an_order_back_to_its_receipts,
         );
     };
     (@each $factory:expr; $($name:ident),* $(,)?) => {$(
