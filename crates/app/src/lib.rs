@@ -27,6 +27,7 @@ pub mod orders_manual;
 pub mod partners;
 pub mod shipments;
 pub mod shipping;
+pub mod trace;
 pub mod tracking;
 pub mod transfers;
 pub mod users;

@@ -11,6 +11,7 @@ pub(crate) mod inventory;
 mod orders;
 mod partners;
 mod shipments;
+mod trace;
 mod transfers;
 mod users;
 mod warehouses;
@@ -100,6 +101,7 @@ pub fn routes() -> Routes {
         .merge(transfers::routes())
         .merge(adjustments::routes())
         .merge(alerts::routes())
+        .merge(trace::routes())
         .merge(orders::routes())
         .merge(channels::routes())
         .merge(fulfillment::routes())
@@ -135,6 +137,7 @@ impl Modify for BearerToken {
         (path = "/api/v1", api = transfers::Doc),
         (path = "/api/v1", api = adjustments::Doc),
         (path = "/api/v1", api = alerts::Doc),
+        (path = "/api/v1", api = trace::Doc),
         (path = "/api/v1", api = orders::Doc),
         (path = "/api/v1", api = channels::Doc),
         (path = "/api/v1", api = fulfillment::Doc),

@@ -23,6 +23,7 @@ mod orders;
 mod partners;
 mod session;
 pub(crate) mod shipments;
+mod trace;
 mod users;
 mod warehouses;
 pub(crate) mod waves;
@@ -54,6 +55,7 @@ pub fn routes() -> Routes {
         .merge(inventory::routes())
         .merge(counts::routes())
         .merge(alerts::routes())
+        .merge(trace::routes())
         .merge(imports::routes())
         .merge(orders::routes())
         .merge(channels::routes())
@@ -124,6 +126,11 @@ const NAV: &[(&str, &[NavItem])] = &[
             NavItem {
                 href: "/counts",
                 key: "nav.counts",
+                action: Action::StockView,
+            },
+            NavItem {
+                href: "/trace",
+                key: "nav.trace",
                 action: Action::StockView,
             },
             NavItem {
