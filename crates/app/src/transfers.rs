@@ -6,6 +6,8 @@
 //! A user limited to some warehouses sees the transfers from or to them; shipping and
 //! cancelling need the source, receiving and closing the destination.
 
+use jxc_core::FieldError;
+use jxc_core::ids::WarehouseId;
 use jxc_core::inventory::transfer::{NewTransfer, NewTransferInput, ReceiveInput, loss_reason};
 use jxc_core::paging::{Page, PageRequest};
 use jxc_core::users::User;
@@ -120,5 +122,62 @@ impl App {
         let mut all = self.store.in_transit_totals(&[]).await?;
         all.retain(|t| user.sees_warehouse(t.warehouse_id));
         Ok(all)
+    }
+}
+
+/// A line as a person types it on a page: codes, not ids.
+#[derive(Debug, Clone, Default)]
+pub struct CodedLine {
+    /// 商家编码.
+    pub sku_code: String,
+    /// 库位码 in the line's warehouse ("" for its default location).
+    pub location_code: String,
+}
+
+impl App {
+    /// The ids of typed lines: `lines[i].sku_id` or `lines[i].<location_field>` when a
+    /// code is unknown (every unknown code at once).
+    pub async fn resolve_codes(
+        &self,
+        warehouse: WarehouseId,
+        lines: &[CodedLine],
+        location_field: &str,
+    ) -> Result<Vec<(i64, Option<i64>)>> {
+        let mut errors = Vec::new();
+        let mut out = Vec::with_capacity(lines.len());
+        for (i, l) in lines.iter().enumerate() {
+            let code = l.sku_code.trim();
+            let sku = match self.store.get_sku_by_code(code).await? {
+                Some(s) => s.id.0,
+                None => {
+                    errors.push(FieldError::new(
+                        format!("lines[{i}].sku_id"),
+                        format!("商家编码 {code} 不存在 / unknown SKU code"),
+                    ));
+                    0
+                }
+            };
+            let loc = l.location_code.trim();
+            let location = if loc.is_empty() {
+                None
+            } else {
+                match self.store.get_location_by_code(warehouse, loc).await? {
+                    Some(x) => Some(x.id.0),
+                    None => {
+                        errors.push(FieldError::new(
+                            format!("lines[{i}].{location_field}"),
+                            format!("库位 {loc} 不在该仓库 / unknown location in this warehouse"),
+                        ));
+                        None
+                    }
+                }
+            };
+            out.push((sku, location));
+        }
+        if errors.is_empty() {
+            Ok(out)
+        } else {
+            Err(Error::Invalid(errors))
+        }
     }
 }

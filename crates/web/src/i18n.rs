@@ -13,8 +13,8 @@ macro_rules! files {
     };
 }
 
-const ZH_FILES: &[(&str, &str)] = files!("zh-CN": "common", "catalog", "partners", "warehouses", "inventory", "users", "imports", "orders", "fulfillment", "shipments", "counts", "alerts", "trace");
-const EN_FILES: &[(&str, &str)] = files!("en": "common", "catalog", "partners", "warehouses", "inventory", "users", "imports", "orders", "fulfillment", "shipments", "counts", "alerts", "trace");
+const ZH_FILES: &[(&str, &str)] = files!("zh-CN": "common", "catalog", "partners", "warehouses", "inventory", "users", "imports", "orders", "fulfillment", "shipments", "counts", "alerts", "trace", "transfers", "adjustments");
+const EN_FILES: &[(&str, &str)] = files!("en": "common", "catalog", "partners", "warehouses", "inventory", "users", "imports", "orders", "fulfillment", "shipments", "counts", "alerts", "trace", "transfers", "adjustments");
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum Lang {

@@ -7,6 +7,7 @@
 //! embedded CSS/JS.
 
 mod account;
+mod adjustments;
 mod alerts;
 mod audit;
 mod catalog;
@@ -17,6 +18,7 @@ pub(crate) mod forms;
 pub(crate) mod fulfillment;
 mod fulfillment_report;
 mod imports;
+mod in_transit;
 mod inventory;
 pub(crate) mod list;
 mod orders;
@@ -24,6 +26,7 @@ mod partners;
 mod session;
 pub(crate) mod shipments;
 mod trace;
+mod transfers;
 mod users;
 mod warehouses;
 pub(crate) mod waves;
@@ -54,6 +57,9 @@ pub fn routes() -> Routes {
         .merge(warehouses::routes())
         .merge(inventory::routes())
         .merge(counts::routes())
+        .merge(transfers::routes())
+        .merge(in_transit::routes())
+        .merge(adjustments::routes())
         .merge(alerts::routes())
         .merge(trace::routes())
         .merge(imports::routes())
@@ -126,6 +132,21 @@ const NAV: &[(&str, &[NavItem])] = &[
             NavItem {
                 href: "/counts",
                 key: "nav.counts",
+                action: Action::StockView,
+            },
+            NavItem {
+                href: "/transfers",
+                key: "nav.transfers",
+                action: Action::StockView,
+            },
+            NavItem {
+                href: "/transfers/in-transit",
+                key: "nav.in_transit",
+                action: Action::StockView,
+            },
+            NavItem {
+                href: "/adjustments",
+                key: "nav.adjustments",
                 action: Action::StockView,
             },
             NavItem {

@@ -83,6 +83,7 @@ fn filter(ctx: &Ctx, u: &ListUrl) -> Result<MoveFilter, jxc_app::Error> {
         .transpose()?;
     Ok(MoveFilter {
         sku_id: u.id("sku_id")?.map(SkuId),
+        document_id: u.id("document_id")?.map(jxc_core::ids::DocumentId),
         q: u.opt("q"),
         warehouse_id,
         warehouse_ids,
