@@ -101,7 +101,7 @@ impl FulfilBench {
     }
 }
 
-fn bench_admin() -> Result<User> {
+pub(crate) fn bench_admin() -> Result<User> {
     Ok(User {
         id: jxc_core::ids::UserId(0),
         fields: NewUser::parse(

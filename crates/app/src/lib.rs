@@ -9,6 +9,7 @@ pub mod bench;
 pub mod bench_alerts;
 pub mod bench_fulfil;
 pub mod bench_orders;
+pub mod bench_trace;
 pub mod catalog;
 pub mod channels;
 pub mod counts;

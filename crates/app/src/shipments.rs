@@ -32,6 +32,10 @@ pub struct ShipmentLine {
     /// Every code a scanner may read for it: its barcodes, then its SKU code.
     pub barcodes: Vec<String>,
     pub qty: i64,
+    /// 序列号商品: each unit's serial is scanned too.
+    pub serial: bool,
+    /// The serials the orders hold (labelled) or that shipped.
+    pub serials: Vec<String>,
 }
 
 /// An order of a shipment, as the label and the station show it.
@@ -388,12 +392,20 @@ impl App {
             let sku = self.sku(sku_id).await?;
             let mut barcodes = sku.fields.barcodes.clone();
             barcodes.push(sku.fields.code.clone());
+            let serial = sku.fields.tracking.is_serial();
+            let serials = if serial {
+                self.shipment_serials(&s, &orders, sku_id).await?
+            } else {
+                Vec::new()
+            };
             lines.push(ShipmentLine {
                 sku_id,
                 sku_code: sku.fields.code,
                 sku_name: sku.fields.name,
                 barcodes,
                 qty,
+                serial,
+                serials,
             });
         }
         let warehouse = self.warehouse(s.warehouse_id).await?;
@@ -451,5 +463,75 @@ impl App {
             printer,
             &waybills,
         ))
+    }
+}
+
+impl App {
+    /// The serial numbers of `sku` in shipment `s`: those its orders hold reserved while it
+    /// waits to ship, or those its issue took once shipped.
+    async fn shipment_serials(
+        &self,
+        s: &Shipment,
+        orders: &[ShipmentOrder],
+        sku: SkuId,
+    ) -> Result<Vec<String>> {
+        let mut out = Vec::new();
+        if s.status != ShipmentStatus::Labelled {
+            if let Some(d) = s.document_id
+                && let Some(doc) = self.store.get_document(d).await?
+            {
+                out.extend(
+                    doc.moves
+                        .iter()
+                        .filter(|m| m.sku_id == sku)
+                        .map(|m| m.lot_no.clone()),
+                );
+            }
+        } else {
+            let balances = self
+                .store
+                .list_balances(
+                    &jxc_store::BalanceFilter {
+                        sku_id: Some(sku),
+                        warehouse_id: Some(s.warehouse_id),
+                        ..Default::default()
+                    },
+                    &PageRequest {
+                        limit: jxc_core::paging::MAX_LIMIT,
+                        ..Default::default()
+                    },
+                )
+                .await?;
+            let nos: BTreeMap<_, _> = balances
+                .items
+                .iter()
+                .map(|b| (b.lot_id, b.lot_no.clone()))
+                .collect();
+            for o in orders {
+                let held = self
+                    .store
+                    .list_reservations(
+                        &jxc_store::ReservationFilter {
+                            sku_id: Some(sku),
+                            warehouse_id: Some(s.warehouse_id),
+                            status: Some(jxc_store::ReservationStatus::Live),
+                            source_ref: Some(o.platform_order_id.clone()),
+                            ..Default::default()
+                        },
+                        &PageRequest {
+                            limit: jxc_core::paging::MAX_LIMIT,
+                            ..Default::default()
+                        },
+                    )
+                    .await?;
+                out.extend(
+                    held.items
+                        .iter()
+                        .filter_map(|r| nos.get(&r.lot_id).cloned()),
+                );
+            }
+        }
+        out.sort();
+        Ok(out)
     }
 }

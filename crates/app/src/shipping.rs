@@ -22,6 +22,8 @@ use crate::{App, Error, Result};
 #[serde(default)]
 pub struct ShipRequest {
     pub scanned: Vec<ScannedSku>,
+    /// 序列号 scanned, for serial-numbered SKUs.
+    pub serials: Vec<ScannedSerial>,
     /// Parcels (default 1).
     pub packages: Option<i64>,
     /// Grams, when weighed.
@@ -33,6 +35,13 @@ pub struct ShipRequest {
 pub struct ScannedSku {
     pub sku_id: i64,
     pub qty: i64,
+}
+
+#[derive(Debug, Clone, Default, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
+pub struct ScannedSerial {
+    pub sku_id: i64,
+    pub serial: String,
 }
 
 /// A shipment shipped, and what the platforms and the buyer hook said.
@@ -77,6 +86,11 @@ impl App {
             .ship(
                 id,
                 &ShipInput {
+                    serials: req
+                        .serials
+                        .iter()
+                        .map(|x| (SkuId(x.sku_id), x.serial.clone()))
+                        .collect(),
                     scanned: scanned.into_iter().collect(),
                     packages: req.packages.unwrap_or(1),
                     weight_g: req.weight_g,

@@ -335,6 +335,7 @@ async fn ship_through_the_platform(url: String) {
                 scanned: want,
                 packages: Some(1),
                 weight_g: Some(1200),
+                ..Default::default()
             },
             &actor(),
         )

@@ -5,7 +5,7 @@ use std::collections::{BTreeSet, HashMap};
 use jxc_core::ids::*;
 use jxc_core::inventory::posting::PlannedMove;
 use jxc_core::inventory::{self as core_inv, BalanceKey, Document, PostingLine};
-use jxc_store::{Actor, PostedDocument, ReservationStatus, Result};
+use jxc_store::{Actor, PostedDocument, ReservationStatus, Result, StoreError};
 
 use super::inventory::*;
 use super::util::*;
@@ -82,6 +82,7 @@ pub(super) async fn post_in(
             .map_err(|e| with_doc_index(i, docs.len() > 1, e))?;
         planned.extend(moves.into_iter().map(|m| (i, m)));
     }
+    serials_once(c, &l, &planned).await?;
     let doc_ids = crate::dialect::next_ids(c, "stock_documents", docs.len()).await?;
     let move_ids = crate::dialect::next_ids(c, "stock_moves", planned.len()).await?;
     let now = now_ms();
@@ -239,4 +240,50 @@ pub(super) async fn post_in(
     )
     .await?;
     Ok(out)
+}
+
+/// 序列号: after the postings, no serial number (the lot of a serial-numbered SKU) is on
+/// hand more than once over all warehouses. Moving one (out here, in there) nets to zero.
+async fn serials_once(c: &mut Conn, l: &Loaded, planned: &[(usize, PlannedMove)]) -> Result<()> {
+    let mut net: HashMap<LotId, (SkuId, i64)> = HashMap::new();
+    for (_, m) in planned {
+        let serial = l
+            .book
+            .skus
+            .get(&m.key.sku)
+            .is_some_and(|p| p.tracking.is_serial());
+        if serial && m.key.lot != LotId::NONE {
+            net.entry(m.key.lot).or_insert((m.key.sku, 0)).1 += m.qty;
+        }
+    }
+    let incoming: Vec<LotId> = net
+        .iter()
+        .filter(|(_, (_, q))| *q > 0)
+        .map(|(lot, _)| *lot)
+        .collect();
+    for chunk in incoming.chunks(CHUNK) {
+        let mut sql =
+            Sql::new("SELECT lot_id, CAST(SUM(on_hand) AS BIGINT) AS n FROM stock_balances WHERE ");
+        push_in(&mut sql, "lot_id", chunk.iter().map(|l| Val::I(l.0)));
+        sql.push(" GROUP BY lot_id");
+        let mut have: HashMap<LotId, i64> = HashMap::new();
+        for r in sql.fetch_all(c).await? {
+            have.insert(LotId(col(&r, "lot_id")?), col(&r, "n")?);
+        }
+        for lot in chunk {
+            let (sku, added) = net[lot];
+            // `have` is before this posting: balances are written after this check.
+            if have.get(lot).copied().unwrap_or(0) + added > 1 {
+                let no = l.lot_nos.get(lot).cloned().unwrap_or_default();
+                let code = l.sku_codes.get(&sku).cloned().unwrap_or_default();
+                return Err(StoreError::conflict(
+                    "lot_no",
+                    format!(
+                        "{code} 的序列号 {no} 已在库 / serial {no} of {code} is already in stock"
+                    ),
+                ));
+            }
+        }
+    }
+    Ok(())
 }

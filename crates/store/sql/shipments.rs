@@ -156,6 +156,68 @@ async fn lot_numbers(c: &mut Conn, lots: &BTreeSet<LotId>) -> Result<BTreeMap<Lo
     Ok(out)
 }
 
+/// 序列号: for every serial-numbered SKU of the shipment, the serials scanned must be
+/// exactly the ones its orders hold (the pick list and the station name them).
+async fn check_serials(
+    c: &mut Conn,
+    live: &[Reservation],
+    lots: &BTreeMap<LotId, String>,
+    scanned: &[(SkuId, String)],
+) -> Result<()> {
+    let skus: Vec<i64> = live
+        .iter()
+        .map(|r| r.sku_id.0)
+        .collect::<BTreeSet<_>>()
+        .into_iter()
+        .collect();
+    let mut serial: BTreeMap<SkuId, String> = BTreeMap::new();
+    for chunk in skus.chunks(CHUNK) {
+        let mut sql = Sql::new("SELECT id, code FROM skus WHERE tracking = 'serial' AND ");
+        push_in(&mut sql, "id", chunk.iter().map(|&i| Val::I(i)));
+        for r in sql.fetch_all(c).await? {
+            serial.insert(SkuId(col(&r, "id")?), col(&r, "code")?);
+        }
+    }
+    let mut given: BTreeMap<SkuId, Vec<String>> = BTreeMap::new();
+    for (sku, no) in scanned {
+        given.entry(*sku).or_default().push(no.trim().to_string());
+    }
+    for (sku, code) in &serial {
+        let mut want: Vec<String> = live
+            .iter()
+            .filter(|r| r.sku_id == *sku)
+            .filter_map(|r| lots.get(&r.lot_id).cloned())
+            .collect();
+        want.sort();
+        let mut got = given.remove(sku).unwrap_or_default();
+        got.sort();
+        if got != want {
+            return Err(StoreError::conflict(
+                "serials",
+                format!(
+                    "{code} 的序列号应为 {}，扫描的是 {} / the serials scanned are not the ones reserved",
+                    want.join("、"),
+                    if got.is_empty() {
+                        "（无）".to_string()
+                    } else {
+                        got.join("、")
+                    }
+                ),
+            ));
+        }
+    }
+    if let Some((sku, _)) = given.into_iter().next() {
+        return Err(StoreError::conflict(
+            "serials",
+            format!(
+                "SKU {} 不是序列号商品或不在本单 / not a serial-numbered sku of this shipment",
+                sku.0
+            ),
+        ));
+    }
+    Ok(())
+}
+
 /// Of `orders`, those with a shipment that has left the warehouse.
 pub(super) async fn shipped_orders(c: &mut Conn, orders: &[OrderId]) -> Result<BTreeSet<OrderId>> {
     let mut out = BTreeSet::new();
@@ -480,6 +542,7 @@ impl ShipmentStore for SqlStore {
             ));
         }
         let lots = lot_numbers(&mut tx, &live.iter().map(|r| r.lot_id).collect()).await?;
+        check_serials(&mut tx, &live, &lots, &input.serials).await?;
         let lines: Vec<Line> = live
             .iter()
             .map(|r| Line {

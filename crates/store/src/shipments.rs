@@ -132,6 +132,8 @@ pub struct ShipmentFilter {
 pub struct ShipInput {
     /// Units scanned per SKU. Must equal what the orders hold reserved at the warehouse.
     pub scanned: Vec<(SkuId, i64)>,
+    /// 序列号 scanned, for serial-numbered SKUs: exactly the serials the orders hold.
+    pub serials: Vec<(SkuId, String)>,
     pub packages: i64,
     pub weight_g: Option<i64>,
 }

@@ -12,7 +12,7 @@
   var box = document.getElementById("scan-shipment");
   var tbody = document.querySelector("#scan-lines tbody");
   var shipBtn = document.getElementById("scan-ship");
-  var current = null; // {view, counts: {sku_id: n}}
+  var current = null; // {view, counts: {sku_id: n}, serials: [{sku_id, serial}], awaiting: line}
 
   function t(key) { return station.getAttribute("data-msg-" + key) || key; }
 
@@ -53,7 +53,7 @@
         say("error", t("not-labelled") + " " + x.j.shipment.tracking_no);
         return;
       }
-      current = { view: x.j, counts: {} };
+      current = { view: x.j, counts: {}, serials: [], awaiting: null };
       document.getElementById("scan-tracking").textContent = x.j.shipment.carrier + " " + x.j.shipment.tracking_no;
       document.getElementById("scan-receiver").textContent = x.j.receiver.name;
       document.getElementById("scan-orders").textContent = x.j.orders.map(function (o) { return o.platform_order_id; }).join(" / ");
@@ -63,14 +63,37 @@
     }).catch(function (e) { say("error", String(e)); });
   }
 
+  // 序列号: after a serial-numbered item, its serial; it must be one the orders hold.
+  function serial(code) {
+    var line = current.awaiting;
+    var taken = current.serials.some(function (x) { return x.serial === code; });
+    if (line.serials.indexOf(code) < 0 || taken) {
+      say("error", t("wrong-serial") + " " + code + " (" + line.serials.join(", ") + ")");
+      return;
+    }
+    current.serials.push({ sku_id: line.sku_id, serial: code });
+    current.awaiting = null;
+    count(line);
+  }
+
+  function count(line) {
+    current.counts[line.sku_id] = (current.counts[line.sku_id] || 0) + 1;
+    render();
+    if (missing().length === 0) { say("done", t("complete")); } else { say("ok", t("ok") + " " + line.sku_code); }
+  }
+
   function item(code) {
+    if (current.awaiting) { serial(code); return; }
     var line = current.view.lines.filter(function (l) { return l.barcodes.indexOf(code) >= 0; })[0];
     if (!line) { say("error", t("wrong") + " " + code); return; }
     var n = current.counts[line.sku_id] || 0;
     if (n >= line.qty) { say("error", t("extra") + " " + line.sku_code); return; }
-    current.counts[line.sku_id] = n + 1;
-    render();
-    if (missing().length === 0) { say("done", t("complete")); } else { say("ok", t("ok") + " " + line.sku_code); }
+    if (line.serial) {
+      current.awaiting = line;
+      say("serial", t("serial") + " " + line.sku_code);
+      return;
+    }
+    count(line);
   }
 
   function ship() {
@@ -84,6 +107,7 @@
     var grams = kg === "" ? null : Math.round(parseFloat(kg) * 1000);
     var body = {
       scanned: current.view.lines.map(function (l) { return { sku_id: l.sku_id, qty: current.counts[l.sku_id] || 0 }; }),
+      serials: current.serials,
       packages: parseInt(document.getElementById("scan-packages").value, 10) || 1,
       weight_g: grams
     };

@@ -113,6 +113,7 @@ async fn a_lot_is_traced_to_its_buyer_and_the_order_back_to_its_po() {
         .ship(
             sh[0].id,
             &jxc_store::ShipInput {
+                serials: vec![],
                 scanned: vec![(milk, 2)],
                 packages: 1,
                 weight_g: None,

@@ -83,8 +83,13 @@ impl Tracking {
             }
         })
     }
+    /// Whether stock is held by lot. A serial number is a lot of exactly one unit.
     pub fn tracks_lots(self) -> bool {
-        matches!(self, Tracking::Lot | Tracking::LotExpiry)
+        matches!(self, Tracking::Lot | Tracking::LotExpiry | Tracking::Serial)
+    }
+    /// 序列号: every unit has its own number (its lot), in stock at most once.
+    pub fn is_serial(self) -> bool {
+        self == Tracking::Serial
     }
 }
 

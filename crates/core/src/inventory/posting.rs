@@ -217,6 +217,13 @@ fn check_line(
             FieldError::new(field, "该商品不管理批次 / this sku does not track lots").into(),
         );
     }
+    if p.tracking.is_serial() && l.qty.abs() != 1 {
+        return Err(FieldError::new(
+            format!("lines[{n}].qty"),
+            "序列号商品每行 1 件，批次号即序列号 / a serial-numbered sku moves one unit a line, its serial as the lot",
+        )
+        .into());
+    }
     Ok(())
 }
 

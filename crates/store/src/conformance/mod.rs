@@ -26,6 +26,7 @@ mod channels;
 mod counts;
 mod fulfillment;
 mod orders;
+mod serials;
 mod shipments;
 mod trace;
 mod transfers;
@@ -36,6 +37,7 @@ pub use channels::*;
 pub use counts::*;
 pub use fulfillment::*;
 pub use orders::*;
+pub use serials::*;
 pub use shipments::*;
 pub use trace::*;
 pub use transfers::*;
@@ -97,6 +99,7 @@ macro_rules! conformance_tests {
             an_alert_is_opened_once_while_stock_is_low_and_closed_when_it_is_not,
             lots_event_alerts_channels_and_deliveries,
             a_lot_is_traced_to_its_buyers_and_an_order_back_to_its_receipts,
+            a_serial_is_in_stock_once_and_ships_only_when_scanned,
         );
     };
     (@each $factory:expr; $($name:ident),* $(,)?) => {$(

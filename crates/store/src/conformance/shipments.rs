@@ -25,6 +25,7 @@ fn label(wh: WarehouseId, orders: Vec<OrderId>, no: &str) -> NewShipment {
 
 fn scan(sku: SkuId, n: i64) -> ShipInput {
     ShipInput {
+        serials: vec![],
         scanned: vec![(sku, n)],
         packages: 1,
         weight_g: Some(850),

@@ -75,6 +75,7 @@ pub async fn a_lot_is_traced_to_its_buyers_and_an_order_back_to_its_receipts(s: 
         s.ship(
             sh[0].id,
             &ShipInput {
+                serials: vec![],
                 scanned: vec![(milk, qty)],
                 packages: 1,
                 weight_g: None,
