@@ -43,6 +43,7 @@ mod catalog;
 mod orders;
 mod places;
 mod rng;
+mod shipped;
 mod stock;
 
 use catalog::*;
@@ -313,10 +314,20 @@ impl App {
 
         // The order queue of each shop, taken in like a file.
         let now = chrono::Utc::now().timestamp_millis();
-        for (shop, platform, share) in shops {
+        for &(shop, platform, share) in &shops {
             self.demo_order_queue(&mut rng, shop, platform, share, now, actor)
                 .await?;
         }
+
+        // A few of them, with lot-tracked goods, picked, labelled and shipped (追溯).
+        let lot_skus: std::collections::BTreeSet<SkuId> = (0..skus.len())
+            .filter(|i| skus[*i].shelf_life_days.is_some() && !skus[*i].is_bundle)
+            .map(|i| ids[i])
+            .collect();
+        let shop_ids: Vec<ShopId> = shops.iter().map(|s| s.0).collect();
+        let wh_ids: Vec<WarehouseId> = whs.iter().map(|w| w.id).collect();
+        self.demo_shipped(&mut rng, &shop_ids, &lot_skus, &wh_ids, now, actor)
+            .await?;
 
         let summary = self.demo_summary(false).await?;
         tracing::info!(

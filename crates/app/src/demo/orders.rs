@@ -15,14 +15,14 @@ use jxc_store::ListFilter;
 
 use super::*;
 
-const SURNAMES: &[&str] = &[
+pub(super) const SURNAMES: &[&str] = &[
     "王", "李", "张", "刘", "陈", "杨", "赵", "黄", "周", "吴", "徐", "孙", "马", "朱", "胡", "郭",
 ];
-const GIVEN: &[&str] = &[
+pub(super) const GIVEN: &[&str] = &[
     "伟", "芳", "娜", "敏", "静", "磊", "洋", "艳", "勇", "杰", "娟", "涛", "明", "超", "秀英",
     "丽",
 ];
-const STREETS: &[&str] = &[
+pub(super) const STREETS: &[&str] = &[
     "人民路",
     "解放路",
     "中山路",
@@ -45,7 +45,7 @@ fn orders_for(share: u32) -> usize {
 }
 
 /// A random district (with its city and province) from the GB/T 2260 table.
-fn place(rng: &mut Rng) -> (String, String, String) {
+pub(super) fn place(rng: &mut Rng) -> (String, String, String) {
     let ps: Vec<Division> = provinces()
         .iter()
         .copied()
