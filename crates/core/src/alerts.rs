@@ -31,6 +31,8 @@ pub enum AlertKind {
     Expired,
     /// 滞销: stock and no sale for the slow-moving days.
     SlowMoving,
+    /// 负库存: on hand below zero (a SKU allowed to go negative went there).
+    NegativeStock,
     /// 账实不符: `jxc check` found the balances differ from the ledger.
     StockMismatch,
     /// 盘点差异过大: a posted count's variance is worth more than the threshold.
@@ -38,24 +40,26 @@ pub enum AlertKind {
 }
 
 impl AlertKind {
-    pub const ALL: [AlertKind; 8] = [
+    pub const ALL: [AlertKind; 9] = [
         AlertKind::LowStock,
         AlertKind::Overstock,
         AlertKind::LowCover,
         AlertKind::NearExpiry,
         AlertKind::Expired,
         AlertKind::SlowMoving,
+        AlertKind::NegativeStock,
         AlertKind::StockMismatch,
         AlertKind::CountVariance,
     ];
     /// The kinds re-evaluated from stock facts (the others are events or the check's).
-    pub const STOCK: [AlertKind; 6] = [
+    pub const STOCK: [AlertKind; 7] = [
         AlertKind::LowStock,
         AlertKind::Overstock,
         AlertKind::LowCover,
         AlertKind::NearExpiry,
         AlertKind::Expired,
         AlertKind::SlowMoving,
+        AlertKind::NegativeStock,
     ];
     pub fn as_str(self) -> &'static str {
         match self {
@@ -65,6 +69,7 @@ impl AlertKind {
             AlertKind::NearExpiry => "near_expiry",
             AlertKind::Expired => "expired",
             AlertKind::SlowMoving => "slow_moving",
+            AlertKind::NegativeStock => "negative_stock",
             AlertKind::StockMismatch => "stock_mismatch",
             AlertKind::CountVariance => "count_variance",
         }
@@ -80,6 +85,7 @@ impl AlertKind {
             AlertKind::NearExpiry => "临期",
             AlertKind::Expired => "过期",
             AlertKind::SlowMoving => "滞销",
+            AlertKind::NegativeStock => "负库存",
             AlertKind::StockMismatch => "账实不符",
             AlertKind::CountVariance => "盘点差异过大",
         }
@@ -316,6 +322,14 @@ pub fn stock_causes(pairs: &[PairFacts], s: &AlertSettings, now_ms: i64) -> Vec<
                 stock_link.clone(),
             ));
         }
+        if p.on_hand < 0 {
+            out.push(cause(
+                AlertKind::NegativeStock,
+                format!("{} 在 {} 负库存", p.sku_code, p.warehouse_code),
+                format!("在库 {}：先发后补的商品待入库冲抵", p.on_hand),
+                stock_link.clone(),
+            ));
+        }
         if let Some(max) = p.max_qty
             && p.on_hand > max
         {
@@ -493,6 +507,13 @@ mod tests {
             )
             .is_empty()
         );
+    }
+
+    #[test]
+    fn stock_below_zero_is_told() {
+        let c = stock_causes(&[pair(-2)], &AlertSettings::default(), 0);
+        assert_eq!(c[0].kind, AlertKind::NegativeStock);
+        assert_eq!(c[0].key, "negative_stock:7:2");
     }
 
     #[test]

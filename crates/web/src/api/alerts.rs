@@ -53,7 +53,7 @@ pub struct AlertQuery {
     /// `open` (default), `closed` or `all`.
     pub state: Option<String>,
     /// `low_stock`, `overstock`, `low_cover`, `near_expiry`, `expired`, `slow_moving`,
-    /// `stock_mismatch`, `count_variance`.
+    /// `negative_stock`, `stock_mismatch`, `count_variance`.
     pub kind: Option<String>,
     pub warehouse_id: Option<i64>,
 }

@@ -58,6 +58,7 @@ fn kind_label(ctx: &Ctx, k: AlertKind) -> &'static str {
         AlertKind::NearExpiry => ctx.tr("alerts.kind.near_expiry"),
         AlertKind::Expired => ctx.tr("alerts.kind.expired"),
         AlertKind::SlowMoving => ctx.tr("alerts.kind.slow_moving"),
+        AlertKind::NegativeStock => ctx.tr("alerts.kind.negative_stock"),
         AlertKind::StockMismatch => ctx.tr("alerts.kind.stock_mismatch"),
         AlertKind::CountVariance => ctx.tr("alerts.kind.count_variance"),
     }
