@@ -133,6 +133,8 @@ async fn a_safety_stock_alert_reaches_the_robot_once_and_waits_in_the_inbox() {
     assert_eq!(robots.received().len(), 2, "not told twice");
 
     // The inbox: the worker sees it and marks it seen, may not manage.
+    let home = worker.get("/").await;
+    assert!(home.contains("id=\"open-alerts\">1<"), "the dashboard counts it");
     let inbox = worker.get("/alerts").await;
     assert!(inbox.contains("data-kind=\"low_stock\""), "{}", inbox.body);
     assert!(inbox.contains("/stock?q=TEE"));

@@ -34,6 +34,8 @@ struct DashboardPage {
     low_stock: i64,
     low_stock_at_most: i64,
     warehouses: Vec<WarehouseRow>,
+    /// Open alerts, for those who may see them.
+    alerts: Option<i64>,
 }
 
 async fn page(State(s): State<AppState>, ctx: Ctx) -> Result<Response, PageError> {
@@ -63,7 +65,18 @@ async fn page(State(s): State<AppState>, ctx: Ctx) -> Result<Response, PageError
             share: (i128::from(w.value.0.max(0)) * 100 / i128::from(max)) as i64,
         })
         .collect();
+    let alerts = if ctx.can(Action::AlertsView) {
+        Some(
+            s.app
+                .open_alert_count(&ctx.user)
+                .await
+                .map_err(|e| PageError(ctx.lang, e, "/".parse().unwrap_or_default()))?,
+        )
+    } else {
+        None
+    };
     Ok(render(&DashboardPage {
+        alerts,
         ctx,
         counts: d.counts,
         total_value: jxc_core::money::Fen(total).to_yuan_grouped(),
