@@ -103,8 +103,15 @@ impl App {
         Ok(self.store.reject_adjustment(id, &note, actor).await?)
     }
 
-    /// Stock that came in (盘盈, 其他 +) may be what 缺货 orders wait for.
+    /// A posted request changed stock: its SKUs' alerts are looked at again, and stock
+    /// that came in (盘盈, 其他 +) may be what 缺货 orders wait for.
     async fn after_posting(&self, a: &StockAdjustment, actor: &Actor) {
+        if a.document_id.is_some() {
+            let mut skus: Vec<_> = a.lines.iter().map(|l| l.sku_id).collect();
+            skus.sort();
+            skus.dedup();
+            self.after_stock_change(&skus).await;
+        }
         let brought = a.document_id.is_some() && a.lines.iter().any(|l| l.qty > 0);
         if brought && let Err(e) = self.retry_short_allocations(actor).await {
             tracing::warn!("retrying 缺货 orders after {} failed: {e}", a.number);

@@ -7,7 +7,7 @@
 //! cancelling need the source, receiving and closing the destination.
 
 use jxc_core::FieldError;
-use jxc_core::ids::WarehouseId;
+use jxc_core::ids::{SkuId, WarehouseId};
 use jxc_core::inventory::transfer::{NewTransfer, NewTransferInput, ReceiveInput, loss_reason};
 use jxc_core::paging::{Page, PageRequest};
 use jxc_core::users::User;
@@ -61,7 +61,16 @@ impl App {
     pub async fn ship_transfer(&self, user: &User, id: i64, actor: &Actor) -> Result<Transfer> {
         let t = self.transfer(user, id).await?;
         require_warehouse(user, t.from_warehouse_id)?;
-        Ok(self.store.ship_transfer(id, actor).await?)
+        let after = self.store.ship_transfer(id, actor).await?;
+        self.after_transfer_moved(&after).await;
+        Ok(after)
+    }
+
+    /// Stock moved: the alerts of the transfer's SKUs are looked at again.
+    async fn after_transfer_moved(&self, t: &Transfer) {
+        let skus: std::collections::BTreeSet<SkuId> = t.lines.iter().map(|l| l.sku_id).collect();
+        self.after_stock_change(&skus.into_iter().collect::<Vec<_>>())
+            .await;
     }
 
     /// 收货 (the destination). Stock arrived: 缺货 orders are tried again.
@@ -75,6 +84,7 @@ impl App {
         let t = self.transfer(user, id).await?;
         require_warehouse(user, t.to_warehouse_id)?;
         let after = self.store.receive_transfer(id, receipt, actor).await?;
+        self.after_transfer_moved(&after).await;
         if let Err(e) = self.retry_short_allocations(actor).await {
             // The receipt stands whatever happens to the waiting orders.
             tracing::warn!("retrying 缺货 orders after {} failed: {e}", after.number);
@@ -93,7 +103,9 @@ impl App {
         let reason = loss_reason(reason)?;
         let t = self.transfer(user, id).await?;
         require_warehouse(user, t.to_warehouse_id)?;
-        Ok(self.store.close_transfer(id, &reason, actor).await?)
+        let after = self.store.close_transfer(id, &reason, actor).await?;
+        self.after_transfer_moved(&after).await;
+        Ok(after)
     }
 
     /// 取消 (the source warehouse), only before shipping.

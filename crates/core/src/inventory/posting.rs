@@ -91,7 +91,16 @@ pub fn post(
                 inbound(book, &mut moves, n, key, l.qty, value);
             }
             DocumentKind::Issue => {
-                outbound(book, &mut moves, n, key, l.qty, l.reservation, None, &policy)?;
+                outbound(
+                    book,
+                    &mut moves,
+                    n,
+                    key,
+                    l.qty,
+                    l.reservation,
+                    None,
+                    &policy,
+                )?;
             }
             DocumentKind::Adjustment if l.qty > 0 => {
                 let value = l.value.unwrap_or_else(|| {
@@ -142,7 +151,9 @@ fn transfer_line(
     match l.to_location {
         Some(to) if l.qty > 0 => {
             let to_wh = *book.locations.get(&to).ok_or_else(|| {
-                Error::Rule(format!("第 {n} 行：库位 {to} 不存在 / line {n}: unknown location"))
+                Error::Rule(format!(
+                    "第 {n} 行：库位 {to} 不存在 / line {n}: unknown location"
+                ))
             })?;
             let value = outbound(book, moves, n, key, l.qty, l.reservation, l.value, policy)?;
             let to_key = BalanceKey {
@@ -154,9 +165,20 @@ fn transfer_line(
         }
         None if l.qty < 0 => {
             let value = l.value.ok_or_else(|| {
-                Error::Rule(format!("第 {n} 行：调拨损耗必须有金额 / line {n}: a loss needs its value"))
+                Error::Rule(format!(
+                    "第 {n} 行：调拨损耗必须有金额 / line {n}: a loss needs its value"
+                ))
             })?;
-            outbound(book, moves, n, key, -l.qty, l.reservation, Some(value), policy)?;
+            outbound(
+                book,
+                moves,
+                n,
+                key,
+                -l.qty,
+                l.reservation,
+                Some(value),
+                policy,
+            )?;
         }
         _ => {
             return Err(Error::Rule(format!(

@@ -146,7 +146,7 @@ pub struct MoveQuery {
     pub warehouse_id: Option<i64>,
     pub location_id: Option<i64>,
     pub document_id: Option<i64>,
-    /// Document kind: opening, receipt, issue, adjustment, relocation.
+    /// Document kind: opening, receipt, issue, adjustment, relocation, transfer.
     pub kind: Option<String>,
     /// From this time (RFC 3339), inclusive.
     pub from: Option<DateTime<Utc>>,
@@ -159,7 +159,9 @@ fn kind(s: Option<&str>) -> ApiResult<Option<DocumentKind>> {
         DocumentKind::parse(k).ok_or_else(|| {
             ApiError::from(jxc_core::FieldError::new(
                 "kind",
-                format!("未知单据类型 “{k}” (opening/receipt/issue/adjustment/relocation)"),
+                format!(
+                    "未知单据类型 “{k}” (opening/receipt/issue/adjustment/relocation/transfer)"
+                ),
             ))
         })
     })
