@@ -380,6 +380,133 @@ mod tests {
         assert_eq!(got[0].to_location, Some(LocationId(7)));
     }
 
+    mod posting {
+        use crate::catalog::Tracking;
+        use crate::ids::{LocationId, LotId, ReservationId, SkuId, WarehouseId};
+        use crate::inventory::reservation::{ReserveRequest, hold, reserve};
+        use crate::inventory::{
+            Balance, BalanceKey, Book, DocumentKind, LiveReservation, PostingLine, SkuPolicy, post,
+        };
+        use crate::money::Fen;
+
+        const A: WarehouseId = WarehouseId(1);
+        const B: WarehouseId = WarehouseId(2);
+        const SHELF_A: LocationId = LocationId(10);
+        const SHELF_B: LocationId = LocationId(20);
+        const TRANSIT_B: LocationId = LocationId(21);
+        const SKU: SkuId = SkuId(7);
+
+        fn key(w: WarehouseId, l: LocationId) -> BalanceKey {
+            BalanceKey {
+                sku: SKU,
+                warehouse: w,
+                location: l,
+                lot: LotId::NONE,
+            }
+        }
+
+        /// 10 units worth ¥123.45 on shelf A; B has a shelf and a transit location.
+        fn book() -> Book {
+            let mut b = Book::default();
+            b.skus.insert(
+                SKU,
+                SkuPolicy {
+                    allow_negative: false,
+                    default_cost: Fen(100),
+                    is_bundle: false,
+                    active: true,
+                    tracking: Tracking::None,
+                },
+            );
+            b.locations.insert(SHELF_A, A);
+            b.locations.insert(SHELF_B, B);
+            b.locations.insert(TRANSIT_B, B);
+            b.transit.insert(TRANSIT_B);
+            b.balances.insert(
+                key(A, SHELF_A),
+                Balance {
+                    on_hand: 10,
+                    reserved: 0,
+                    value: Fen(12345),
+                },
+            );
+            b
+        }
+
+        fn line(location: LocationId, to: Option<LocationId>, qty: i64) -> PostingLine {
+            PostingLine {
+                line_no: 1,
+                sku: SKU,
+                location,
+                to_location: to,
+                lot: LotId::NONE,
+                qty,
+                value: None,
+                reservation: None,
+            }
+        }
+
+        #[test]
+        fn stock_ships_into_the_destinations_transit_and_only_a_transfer_touches_it() {
+            let mut b = book();
+            let ship = [line(SHELF_A, Some(TRANSIT_B), 10)];
+            let moves = post(DocumentKind::Transfer, A, &ship, &mut b).unwrap();
+            assert_eq!(moves.len(), 2);
+            assert_eq!(b.balance(&key(A, SHELF_A)), Balance::default());
+            assert_eq!(b.balance(&key(B, TRANSIT_B)).value, Fen(12345));
+            hold(&mut b, key(B, TRANSIT_B), 10).unwrap();
+            // No order may reserve it, named or not, and no other document may move it.
+            let req = ReserveRequest {
+                sku: SKU,
+                warehouse: B,
+                qty: 1,
+                location: None,
+                lot: None,
+            };
+            let today = chrono::NaiveDate::from_ymd_opt(2026, 1, 1).unwrap();
+            assert!(reserve(&mut b.clone(), &req, today, SHELF_B).is_err());
+            let named = ReserveRequest {
+                location: Some(TRANSIT_B),
+                ..req
+            };
+            assert!(reserve(&mut b.clone(), &named, today, SHELF_B).is_err());
+            let issue = [line(TRANSIT_B, None, 1)];
+            assert!(post(DocumentKind::Issue, B, &issue, &mut b.clone()).is_err());
+            let relocate = [line(TRANSIT_B, Some(SHELF_B), 1)];
+            assert!(post(DocumentKind::Relocation, B, &relocate, &mut b.clone()).is_err());
+
+            // Receiving 6 at their carried value consumes the hold.
+            b.reservations.insert(
+                ReservationId(1),
+                LiveReservation {
+                    key: key(B, TRANSIT_B),
+                    qty: 10,
+                },
+            );
+            let mut receive = line(TRANSIT_B, Some(SHELF_B), 6);
+            receive.value = Some(Fen(7407));
+            receive.reservation = Some(ReservationId(1));
+            post(DocumentKind::Transfer, B, &[receive], &mut b).unwrap();
+            assert_eq!(
+                b.balance(&key(B, TRANSIT_B)),
+                Balance {
+                    on_hand: 4,
+                    reserved: 4,
+                    value: Fen(4938),
+                }
+            );
+            assert_eq!(b.balance(&key(B, SHELF_B)).value, Fen(7407));
+            // A loss that would leave value behind at zero units is refused.
+            let mut lose = line(TRANSIT_B, None, -4);
+            lose.value = Some(Fen(4937));
+            lose.reservation = Some(ReservationId(1));
+            assert!(post(DocumentKind::Transfer, B, &[lose.clone()], &mut b.clone()).is_err());
+            lose.value = Some(Fen(4938));
+            post(DocumentKind::Transfer, B, &[lose], &mut b).unwrap();
+            assert_eq!(b.balance(&key(B, TRANSIT_B)), Balance::default());
+        }
+    }
+
     #[test]
     fn a_transfer_goes_somewhere_else_with_positive_distinct_lines() {
         let input = NewTransferInput {
