@@ -29,6 +29,7 @@ const MIGRATIONS: &[(i64, &str)] = &[
     (12, include_str!("../migrations/0012_alerts.sql")),
     (13, include_str!("../migrations/0013_transfers_adjustments.sql")),
     (14, include_str!("../migrations/0014_trace.sql")),
+    (15, include_str!("../migrations/0015_count_schedules.sql")),
 ];
 
 pub async fn connect(url: &str) -> Result<(Pool<Sqlite>, Pool<Sqlite>)> {

@@ -97,7 +97,7 @@ async fn complete(c: &mut Conn, mut counts: Vec<StockCount>) -> Result<Vec<Stock
     Ok(counts)
 }
 
-async fn count_of(c: &mut Conn, id: i64, lock: bool) -> Result<Option<StockCount>> {
+pub(super) async fn count_of(c: &mut Conn, id: i64, lock: bool) -> Result<Option<StockCount>> {
     let mut sql = Sql::new("SELECT * FROM stock_counts WHERE id = ");
     sql.bind(id);
     if lock {
@@ -627,6 +627,84 @@ async fn valued_lines(c: &mut Conn, k: &StockCount) -> Result<Vec<Valued>> {
     .collect()
 }
 
+/// Creates a count and its lines in the caller's transaction; `None` (and nothing
+/// written) when nothing in scope is in stock. The warehouse must exist.
+pub(super) async fn create_count_in(
+    tx: &mut Conn,
+    count: &NewCount,
+    sales_since: i64,
+    actor: &Actor,
+) -> Result<Option<StockCount>> {
+    let exists = Sql::new("SELECT id FROM warehouses WHERE id = ")
+        .bind(count.warehouse.0)
+        .fetch_optional(tx)
+        .await?;
+    if exists.is_none() {
+        return Err(StoreError::conflict(
+            "warehouse_id",
+            "仓库不存在 / no such warehouse",
+        ));
+    }
+    let stock = stocked(tx, count.warehouse).await?;
+    let scope = match &count.scope {
+        ScopeRequest::Ready(s) => s.clone(),
+        ScopeRequest::Abc(class) => {
+            abc_scope(tx, count.warehouse, *class, sales_since, &stock).await?
+        }
+    };
+    let lines: Vec<&Stocked> = stock
+        .iter()
+        .filter(|s| scope.has_location(&s.location_code, &s.zone) && scope.has_sku(&s.sku_code))
+        .collect();
+    if lines.is_empty() {
+        return Ok(None);
+    }
+    let scope_json =
+        serde_json::to_string(&scope).map_err(|e| StoreError::Database(format!("scope: {e}")))?;
+    let r = Sql::new(
+        "INSERT INTO stock_counts (warehouse_id, status, scope_json, blind, recount_qty, recount_value, note, created_at, created_by) VALUES ",
+    )
+    .tuple([
+        Val::I(count.warehouse.0),
+        CountStatus::Counting.as_str().into(),
+        Val::T(scope_json),
+        Val::B(count.blind),
+        Val::I(count.recount.qty),
+        Val::I(count.recount.value),
+        count.note.as_str().into(),
+        Val::I(now_ms()),
+        actor.0.as_str().into(),
+    ])
+    .push(" RETURNING id")
+    .fetch_one(tx)
+    .await?;
+    let id: i64 = col(&r, "id")?;
+    let rows = lines
+        .iter()
+        .map(|s| vec![Val::I(id), Val::I(s.location), Val::I(s.sku), Val::I(s.lot)])
+        .collect();
+    insert_rows(
+        tx,
+        "stock_count_lines",
+        &["count_id", "location_id", "sku_id", "lot_id"],
+        rows,
+        "",
+    )
+    .await?;
+    let k = locked(tx, id).await?;
+    audit(
+        tx,
+        actor,
+        "create",
+        "stock_count",
+        id,
+        None,
+        Some(audit_json(&k)),
+    )
+    .await?;
+    Ok(Some(k))
+}
+
 #[async_trait]
 impl CountStore for SqlStore {
     async fn create_count(
@@ -636,76 +714,12 @@ impl CountStore for SqlStore {
         actor: &Actor,
     ) -> Result<StockCount> {
         let mut tx = crate::dialect::begin_write(&self.write).await?;
-        let exists = Sql::new("SELECT id FROM warehouses WHERE id = ")
-            .bind(count.warehouse.0)
-            .fetch_optional(&mut tx)
-            .await?;
-        if exists.is_none() {
-            return Err(StoreError::conflict(
-                "warehouse_id",
-                "仓库不存在 / no such warehouse",
-            ));
-        }
-        let stock = stocked(&mut tx, count.warehouse).await?;
-        let scope = match &count.scope {
-            ScopeRequest::Ready(s) => s.clone(),
-            ScopeRequest::Abc(class) => {
-                abc_scope(&mut tx, count.warehouse, *class, sales_since, &stock).await?
-            }
-        };
-        let lines: Vec<&Stocked> = stock
-            .iter()
-            .filter(|s| scope.has_location(&s.location_code, &s.zone) && scope.has_sku(&s.sku_code))
-            .collect();
-        if lines.is_empty() {
+        let Some(k) = create_count_in(&mut tx, count, sales_since, actor).await? else {
             return Err(StoreError::conflict(
                 "scope",
                 "范围内没有库存，无需盘点 / nothing in stock within this scope",
             ));
-        }
-        let scope_json = serde_json::to_string(&scope)
-            .map_err(|e| StoreError::Database(format!("scope: {e}")))?;
-        let r = Sql::new(
-            "INSERT INTO stock_counts (warehouse_id, status, scope_json, blind, recount_qty, recount_value, note, created_at, created_by) VALUES ",
-        )
-        .tuple([
-            Val::I(count.warehouse.0),
-            CountStatus::Counting.as_str().into(),
-            Val::T(scope_json),
-            Val::B(count.blind),
-            Val::I(count.recount.qty),
-            Val::I(count.recount.value),
-            count.note.as_str().into(),
-            Val::I(now_ms()),
-            actor.0.as_str().into(),
-        ])
-        .push(" RETURNING id")
-        .fetch_one(&mut tx)
-        .await?;
-        let id: i64 = col(&r, "id")?;
-        let rows = lines
-            .iter()
-            .map(|s| vec![Val::I(id), Val::I(s.location), Val::I(s.sku), Val::I(s.lot)])
-            .collect();
-        insert_rows(
-            &mut tx,
-            "stock_count_lines",
-            &["count_id", "location_id", "sku_id", "lot_id"],
-            rows,
-            "",
-        )
-        .await?;
-        let k = locked(&mut tx, id).await?;
-        audit(
-            &mut tx,
-            actor,
-            "create",
-            "stock_count",
-            id,
-            None,
-            Some(audit_json(&k)),
-        )
-        .await?;
+        };
         tx.commit().await.db()?;
         Ok(k)
     }

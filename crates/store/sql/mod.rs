@@ -5,6 +5,7 @@ pub(crate) mod admin;
 mod alerts;
 mod catalog;
 mod channels;
+mod count_schedules;
 mod counts;
 mod fulfillment;
 mod inventory;

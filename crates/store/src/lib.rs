@@ -9,6 +9,7 @@ pub mod adjustments;
 pub mod alerts;
 pub mod channels;
 pub mod conformance;
+pub mod count_schedules;
 pub mod counts;
 mod error;
 pub mod fulfillment;
@@ -38,6 +39,7 @@ use jxc_core::warehouses::{Location, NewLocation, NewWarehouse, Warehouse};
 pub use adjustments::*;
 pub use alerts::*;
 pub use channels::*;
+pub use count_schedules::*;
 pub use counts::*;
 pub use error::StoreError;
 pub use fulfillment::*;
@@ -444,6 +446,7 @@ pub trait Store:
     + WaveStore
     + ShipmentStore
     + CountStore
+    + CountScheduleStore
     + TransferStore
     + AdjustmentStore
     + AlertStore
@@ -463,6 +466,7 @@ impl<T> Store for T where
         + WaveStore
         + ShipmentStore
         + CountStore
+        + CountScheduleStore
         + TransferStore
         + AdjustmentStore
         + AlertStore

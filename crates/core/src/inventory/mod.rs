@@ -8,6 +8,7 @@ pub mod adjustment;
 pub mod balance;
 pub mod check;
 pub mod count;
+pub mod count_schedule;
 pub mod document;
 pub mod posting;
 pub mod reservation;

@@ -23,6 +23,7 @@ use crate::*;
 
 mod alerts;
 mod channels;
+mod count_schedules;
 mod counts;
 mod fulfillment;
 mod orders;
@@ -34,6 +35,7 @@ mod users;
 mod waves;
 pub use alerts::*;
 pub use channels::*;
+pub use count_schedules::*;
 pub use counts::*;
 pub use fulfillment::*;
 pub use orders::*;
@@ -93,6 +95,8 @@ macro_rules! conformance_tests {
             a_sale_shipped_mid_count_is_neither_counted_twice_nor_lost,
             scans_are_checked_and_a_large_variance_is_counted_twice,
             a_count_scope_picks_its_lines_and_a_loss_of_reserved_stock_is_refused,
+            count_schedules_are_kept_changed_deactivated_and_audited,
+            a_due_schedule_creates_one_count_at_a_time_and_moves_on,
             a_transfer_ships_into_transit_and_arrives_exact_to_the_fen_with_a_loss,
             a_transfer_is_cancelled_only_before_it_ships_and_ships_only_what_is_free,
             an_adjustment_over_the_threshold_waits_and_a_rejected_one_posts_nothing,
