@@ -7,6 +7,7 @@ pub mod alerts;
 pub mod auth;
 pub mod bench;
 pub mod bench_alerts;
+pub mod bench_count;
 pub mod bench_fulfil;
 pub mod bench_orders;
 pub mod bench_trace;

@@ -85,6 +85,16 @@ enum Command {
     /// 物流: mark shipments with no tracking update for the setup's number of days as
     /// 物流异常 (the server does this every ten minutes), and list the exceptions.
     Tracking,
+    /// 盘点: create a count, list counts, take scans from a file, submit, approve (post the
+    /// variances) and show a count's accuracy. Acts as `--user` (default admin), within
+    /// that user's roles and warehouses.
+    Count {
+        /// The user the count is made, counted and approved as (a login name).
+        #[arg(long, global = true, default_value = "admin")]
+        user: String,
+        #[command(subcommand)]
+        what: CountCommand,
+    },
     /// Benchmarks.
     Bench {
         #[command(subcommand)]
@@ -125,6 +135,76 @@ enum UserCommand {
         /// What the token is for.
         #[arg(long, default_value = "cli")]
         label: String,
+    },
+}
+
+#[derive(Subcommand)]
+enum CountCommand {
+    /// 新建盘点 in a warehouse: the whole warehouse, or one zone, a location range, some
+    /// SKUs or an ABC class. Its lines are every balance in scope with stock on hand.
+    New {
+        /// The warehouse's code.
+        #[arg(long)]
+        warehouse: String,
+        /// One zone (库区).
+        #[arg(long, conflicts_with_all = ["locations", "skus", "abc"])]
+        zone: Option<String>,
+        /// Locations from one code to another, both included: `A-01..A-03`.
+        #[arg(long, value_name = "FROM..TO", conflicts_with_all = ["skus", "abc"])]
+        locations: Option<String>,
+        /// These SKUs (商家编码), separated by commas.
+        #[arg(long, value_name = "A,B,C", conflicts_with = "abc")]
+        skus: Option<String>,
+        /// The SKUs of one ABC class by the last 90 days' sales value.
+        #[arg(long, value_name = "A|B|C")]
+        abc: Option<String>,
+        /// 盲盘: counters are not shown what the ledger expects.
+        #[arg(long)]
+        blind: bool,
+        /// 复盘 a line whose variance is at least this many units (0: never by units).
+        #[arg(long, value_name = "N", default_value_t = 0)]
+        recount_qty: i64,
+        /// 复盘 a line whose variance is worth at least this many 分 (5000 = ¥50.00; 0:
+        /// never by value).
+        #[arg(long, value_name = "FEN", default_value_t = 0)]
+        recount_value: i64,
+        #[arg(long, default_value = "")]
+        note: String,
+    },
+    /// Counts, newest first: number, warehouse, status, scope, lines counted.
+    List {
+        /// The warehouse's code.
+        #[arg(long)]
+        warehouse: Option<String>,
+        /// counting 盘点中, recounting 复盘中, submitted 待审核, posted 已过账, cancelled 已作废.
+        #[arg(long)]
+        status: Option<String>,
+    },
+    /// Take the scans in a CSV or TSV file (UTF-8, header row: scan_id, location, code,
+    /// and optionally qty (default 1) and lot_no). A scan id taken before counts nothing,
+    /// so the same file twice counts once. Exit 2 if any row was refused.
+    Scan {
+        /// The count: its id or number (PD…).
+        id: String,
+        file: PathBuf,
+    },
+    /// 提交: end counting. Lines with a variance over the recount rule go to 复盘.
+    Submit {
+        /// The count: its id or number (PD…).
+        id: String,
+        /// Count the lines nobody counted as 0 (else they are refused).
+        #[arg(long)]
+        zero_uncounted: bool,
+    },
+    /// 审核过账: post the variances as 调整单 (仓库主管 or admin).
+    Approve {
+        /// The count: its id or number (PD…).
+        id: String,
+    },
+    /// A count: its status, progress and accuracy (准确率, units and value gained and lost).
+    Show {
+        /// The count: its id or number (PD…).
+        id: String,
     },
 }
 
@@ -184,6 +264,26 @@ enum BenchKind {
     Orders {
         #[arg(long, default_value_t = 100_000)]
         orders: u64,
+        #[arg(long, value_enum, default_value = "both")]
+        backend: Backend,
+        #[arg(
+            long,
+            env = "JXC_BENCH_PG_URL",
+            default_value = "postgres://postgres@127.0.0.1:5432/postgres"
+        )]
+        pg: String,
+        #[arg(long, hide = true)]
+        here: bool,
+    },
+    /// A full count of N lines (500 locations × 100 SKUs for 50,000): create it, enter
+    /// every line (1,000 a request), submit, and approve — which posts the variances — on
+    /// a fresh database.
+    Count {
+        #[arg(long, default_value_t = 50_000)]
+        lines: u64,
+        /// Percentage of lines counted with a difference (±1–3 units).
+        #[arg(long, default_value_t = 3, value_parser = clap::value_parser!(u32).range(0..=100))]
+        mismatch: u32,
         #[arg(long, value_enum, default_value = "both")]
         backend: Backend,
         #[arg(
@@ -317,6 +417,7 @@ async fn run(cli: Cli) -> Result<ExitCode> {
         Command::Sync { shop, log } => return sync(&cli.db, shop, log).await,
         Command::Allocate { user, limit } => return allocate(&cli.db, &user, limit).await,
         Command::Tracking => return tracking(&cli.db).await,
+        Command::Count { user, what } => return count(&cli.db, &user, what).await,
         Command::Bench {
             what:
                 BenchKind::Ledger {
@@ -337,7 +438,7 @@ async fn run(cli: Cli) -> Result<ExitCode> {
                     bail!("jxc check found differences after the benchmark");
                 }
             } else {
-                bench_each("ledger", "--moves", moves, backend, &pg).await?;
+                bench_each("ledger", "--moves", moves, &[], backend, &pg).await?;
             }
         }
         Command::Bench {
@@ -357,7 +458,7 @@ async fn run(cli: Cli) -> Result<ExitCode> {
                 let r = jxc_app::bench_fulfil::bench_fulfil(&app, orders as usize, 50_000).await?;
                 println!("{}", r.table());
             } else {
-                bench_each("fulfil", "--orders", orders, backend, &pg).await?;
+                bench_each("fulfil", "--orders", orders, &[], backend, &pg).await?;
             }
         }
         Command::Bench {
@@ -377,7 +478,32 @@ async fn run(cli: Cli) -> Result<ExitCode> {
                 let r = jxc_app::bench_orders::bench_orders(&app, orders as usize).await?;
                 println!("{}", r.table());
             } else {
-                bench_each("orders", "--orders", orders, backend, &pg).await?;
+                bench_each("orders", "--orders", orders, &[], backend, &pg).await?;
+            }
+        }
+        Command::Bench {
+            what:
+                BenchKind::Count {
+                    lines,
+                    mismatch,
+                    backend,
+                    pg,
+                    here,
+                },
+        } => {
+            if here {
+                let app = open(&cli.db).await?;
+                if app.store.counts().await?.skus > 0 {
+                    bail!("the benchmark needs an empty database, {} is not", cli.db);
+                }
+                let r = jxc_app::bench_count::bench_count(&app, lines as usize, mismatch).await?;
+                println!("{}", r.table());
+                if !r.check_clean {
+                    bail!("jxc check found differences after the benchmark");
+                }
+            } else {
+                let extra = ["--mismatch".to_string(), mismatch.to_string()];
+                bench_each("count", "--lines", lines, &extra, backend, &pg).await?;
             }
         }
     }
@@ -792,7 +918,14 @@ async fn check(db: &str, json: bool) -> Result<ExitCode> {
 
 /// Runs a benchmark once per backend, each in its own process so that its peak memory is
 /// its own.
-async fn bench_each(what: &str, flag: &str, n: u64, backend: Backend, pg: &str) -> Result<()> {
+async fn bench_each(
+    what: &str,
+    flag: &str,
+    n: u64,
+    extra: &[String],
+    backend: Backend,
+    pg: &str,
+) -> Result<()> {
     let exe = std::env::current_exe()?;
     let dir = tempfile_dir()?;
     println!(
@@ -801,7 +934,7 @@ async fn bench_each(what: &str, flag: &str, n: u64, backend: Backend, pg: &str) 
             .map(|n| n.get())
             .unwrap_or(1)
     );
-    let run = |url: &str| run_child(&exe, url, what, flag, n);
+    let run = |url: &str| run_child(&exe, url, what, flag, n, extra);
     if backend != Backend::Postgres {
         let url = format!("sqlite://{}", dir.join("bench.db").display());
         run(&url)?;
@@ -823,12 +956,518 @@ fn tempfile_dir() -> Result<PathBuf> {
     Ok(dir)
 }
 
-fn run_child(exe: &std::path::Path, url: &str, what: &str, flag: &str, n: u64) -> Result<()> {
+fn run_child(
+    exe: &std::path::Path,
+    url: &str,
+    what: &str,
+    flag: &str,
+    n: u64,
+    extra: &[String],
+) -> Result<()> {
     let status = std::process::Command::new(exe)
         .args(["--db", url, "bench", what, "--here", flag, &n.to_string()])
+        .args(extra)
         .status()?;
     if !status.success() {
         bail!("benchmark on {url} failed");
     }
     Ok(())
+}
+
+// ------------------------------------------------------------------------------------
+// 盘点: `jxc count …`
+// ------------------------------------------------------------------------------------
+
+/// `PD00000012`, `pd12` or `12` → 12.
+fn count_id(s: &str) -> Result<i64> {
+    let t = s.trim();
+    let digits = t
+        .strip_prefix("PD")
+        .or_else(|| t.strip_prefix("pd"))
+        .unwrap_or(t);
+    match digits.parse::<i64>() {
+        Ok(id) if id > 0 => Ok(id),
+        _ => bail!(
+            "盘点单应为编号或 PD 单号，不是 “{t}” / a count is its id or its PD number, not “{t}”"
+        ),
+    }
+}
+
+/// The user `username`, if active and allowed `action` by the permission table.
+async fn count_user(
+    app: &App,
+    username: &str,
+    action: jxc_core::permissions::Action,
+) -> Result<(jxc_core::users::User, Actor)> {
+    let user = app.user_by_name(username).await?;
+    if !user.fields.active {
+        bail!("用户 {username} 已停用 / user {username} is disabled");
+    }
+    if !jxc_core::permissions::allowed(&user.fields.roles, action) {
+        let roles: Vec<_> = jxc_core::permissions::roles_for(action)
+            .iter()
+            .map(|r| r.label_zh())
+            .collect();
+        bail!(
+            "用户 {username} 无此权限（需要角色：{}）/ user {username} may not do this (roles allowed: {})",
+            roles.join("、"),
+            jxc_core::permissions::roles_for(action)
+                .iter()
+                .map(|r| r.as_str())
+                .collect::<Vec<_>>()
+                .join(", ")
+        );
+    }
+    let actor = Actor(user.fields.username.clone());
+    Ok((user, actor))
+}
+
+async fn warehouse_by_code(app: &App, code: &str) -> Result<jxc_core::warehouses::Warehouse> {
+    match app.store.get_warehouse_by_code(code.trim()).await? {
+        Some(w) => Ok(w),
+        None => bail!("仓库 {code} 不存在 / no warehouse with code {code}"),
+    }
+}
+
+fn china_time(ms: i64) -> String {
+    chrono::DateTime::from_timestamp_millis(ms + 8 * 3_600_000)
+        .map(|t| t.format("%Y-%m-%d %H:%M").to_string())
+        .unwrap_or_default()
+}
+
+fn yuan(fen: i64) -> String {
+    format!("¥{}", jxc_core::money::Fen(fen).to_yuan_grouped())
+}
+
+async fn count(db: &str, username: &str, what: CountCommand) -> Result<ExitCode> {
+    use jxc_core::inventory::count::{CountStatus, NewCountInput};
+    use jxc_core::permissions::Action;
+    let app = open(db).await?;
+    match what {
+        CountCommand::New {
+            warehouse,
+            zone,
+            locations,
+            skus,
+            abc,
+            blind,
+            recount_qty,
+            recount_value,
+            note,
+        } => {
+            let (user, actor) = count_user(&app, username, Action::CountsCount).await?;
+            let wh = warehouse_by_code(&app, &warehouse).await?;
+            let mut input = NewCountInput {
+                warehouse_id: wh.id.0,
+                scope: "full".into(),
+                blind,
+                recount_qty,
+                recount_value,
+                note,
+                ..Default::default()
+            };
+            if let Some(z) = zone {
+                input.scope = "zone".into();
+                input.zone = z;
+            } else if let Some(range) = locations {
+                let Some((from, to)) = range.split_once("..") else {
+                    bail!(
+                        "--locations 的格式是 起..止，如 A-01..A-03 / --locations takes FROM..TO, e.g. A-01..A-03"
+                    );
+                };
+                input.scope = "locations".into();
+                input.location_from = from.into();
+                input.location_to = to.into();
+            } else if let Some(codes) = skus {
+                input.scope = "skus".into();
+                input.sku_codes = codes;
+            } else if let Some(class) = abc {
+                input.scope = "abc".into();
+                input.abc_class = class;
+            }
+            let k = app.create_count(&user, &input, &actor).await?;
+            println!(
+                "已新建盘点 {} (id {})：{} 行，{} / created count {} (id {}): {} lines, {}",
+                k.number,
+                k.id,
+                k.progress.lines,
+                k.scope.label(),
+                k.number,
+                k.id,
+                k.progress.lines,
+                wh.fields.code
+            );
+        }
+        CountCommand::List { warehouse, status } => {
+            let (user, _) = count_user(&app, username, Action::StockView).await?;
+            let warehouse_id = match &warehouse {
+                Some(code) => Some(warehouse_by_code(&app, code).await?.id),
+                None => None,
+            };
+            let status = match status.as_deref().map(str::trim) {
+                None | Some("") => None,
+                Some(s) => match CountStatus::ALL
+                    .into_iter()
+                    .find(|x| x.as_str() == s || x.label_zh() == s)
+                {
+                    Some(x) => Some(x),
+                    None => bail!(
+                        "未知状态 “{s}” / unknown status; one of: {}",
+                        CountStatus::ALL
+                            .iter()
+                            .map(|x| format!("{} {}", x.as_str(), x.label_zh()))
+                            .collect::<Vec<_>>()
+                            .join(", ")
+                    ),
+                },
+            };
+            let filter = jxc_store::CountFilter {
+                warehouse_id,
+                warehouse_ids: Vec::new(),
+                status,
+            };
+            let mut codes = std::collections::HashMap::new();
+            let mut next = None::<String>;
+            let mut n = 0;
+            println!("单号 number\t仓库 warehouse\t状态 status\t范围 scope\t已盘/行 counted/lines");
+            loop {
+                let p = jxc_core::paging::PageRequest::new(Some(500), next.as_deref(), true)
+                    .map_err(jxc_app::Error::from)?;
+                let page = app.counts(&user, filter.clone(), &p).await?;
+                for k in &page.items {
+                    if !codes.contains_key(&k.warehouse_id) {
+                        let code = app
+                            .store
+                            .get_warehouse(k.warehouse_id)
+                            .await?
+                            .map(|w| w.fields.code)
+                            .unwrap_or_else(|| k.warehouse_id.to_string());
+                        codes.insert(k.warehouse_id, code);
+                    }
+                    println!(
+                        "{}\t{}\t{}\t{}\t{}/{}",
+                        k.number,
+                        codes[&k.warehouse_id],
+                        k.status.label_zh(),
+                        k.scope.label(),
+                        k.progress.counted,
+                        k.progress.lines
+                    );
+                    n += 1;
+                }
+                match page.next {
+                    Some(c) => next = Some(c),
+                    None => break,
+                }
+            }
+            println!("共 {n} 张 / {n} counts");
+        }
+        CountCommand::Scan { id, file } => {
+            let (user, actor) = count_user(&app, username, Action::CountsCount).await?;
+            let id = count_id(&id)?;
+            let k = app.count(&user, id).await?;
+            let bytes =
+                std::fs::read(&file).with_context(|| format!("cannot read {}", file.display()))?;
+            return scan_file(&app, &user, &k, &bytes, &actor).await;
+        }
+        CountCommand::Submit { id, zero_uncounted } => {
+            let (user, actor) = count_user(&app, username, Action::CountsCount).await?;
+            let k = app
+                .submit_count(&user, count_id(&id)?, zero_uncounted, &actor)
+                .await?;
+            let p = k.progress;
+            println!(
+                "{}：{}，已盘 {}/{} 行，差异 {} 行{} / {}: {}, counted {}/{} lines, {} variances{}",
+                k.number,
+                k.status.label_zh(),
+                p.counted,
+                p.lines,
+                p.variances,
+                if p.recount > 0 {
+                    format!("，{} 行需复盘", p.recount)
+                } else {
+                    String::new()
+                },
+                k.number,
+                k.status.as_str(),
+                p.counted,
+                p.lines,
+                p.variances,
+                if p.recount > 0 {
+                    format!(", {} lines to count again", p.recount)
+                } else {
+                    String::new()
+                }
+            );
+        }
+        CountCommand::Approve { id } => {
+            let (user, actor) = count_user(&app, username, Action::CountsApprove).await?;
+            let k = app.approve_count(&user, count_id(&id)?, &actor).await?;
+            let docs: Vec<String> = k.documents.iter().map(|d| format!("#{d}")).collect();
+            println!(
+                "{}：{}，差异 {} 行已过账 / {}: {}, {} variance lines posted{}",
+                k.number,
+                k.status.label_zh(),
+                k.progress.variances,
+                k.number,
+                k.status.as_str(),
+                k.progress.variances,
+                if docs.is_empty() {
+                    String::new()
+                } else {
+                    format!(" — 调整单 documents {}", docs.join(", "))
+                }
+            );
+        }
+        CountCommand::Show { id } => {
+            let (user, _) = count_user(&app, username, Action::StockView).await?;
+            let k = app.count(&user, count_id(&id)?).await?;
+            let wh = app
+                .store
+                .get_warehouse(k.warehouse_id)
+                .await?
+                .map(|w| format!("{} {}", w.fields.code, w.fields.name))
+                .unwrap_or_else(|| k.warehouse_id.to_string());
+            let p = k.progress;
+            println!("盘点单 / count: {} (id {})", k.number, k.id);
+            println!("仓库 / warehouse: {wh}");
+            println!(
+                "状态 / status: {} ({})",
+                k.status.label_zh(),
+                k.status.as_str()
+            );
+            println!(
+                "范围 / scope: {}{}",
+                k.scope.label(),
+                if k.blind { "，盲盘 / blind" } else { "" }
+            );
+            let mut rule = Vec::new();
+            if k.recount.qty > 0 {
+                rule.push(format!("≥ {} 件 units", k.recount.qty));
+            }
+            if k.recount.value > 0 {
+                rule.push(format!("≥ {}", yuan(k.recount.value)));
+            }
+            if !rule.is_empty() {
+                println!(
+                    "复盘规则 / recount when the variance is: {}",
+                    rule.join(" or ")
+                );
+            }
+            println!(
+                "进度 / progress: 已盘 {}/{} 行，复盘 {}，差异 {} / counted {}/{} lines, {} to count again, {} variances",
+                p.counted,
+                p.lines,
+                p.recount,
+                p.variances,
+                p.counted,
+                p.lines,
+                p.recount,
+                p.variances
+            );
+            println!(
+                "新建 / created: {} {}",
+                china_time(k.created_at),
+                k.created_by
+            );
+            if let Some(t) = k.submitted_at {
+                println!("提交 / submitted: {} {}", china_time(t), k.submitted_by);
+            }
+            if let Some(t) = k.posted_at {
+                println!("过账 / posted: {} {}", china_time(t), k.posted_by);
+            }
+            if !k.documents.is_empty() {
+                let docs: Vec<String> = k.documents.iter().map(|d| format!("#{d}")).collect();
+                println!("调整单 / documents: {}", docs.join(", "));
+            }
+            if app.count_is_blind_to(&user, &k) {
+                println!(
+                    "准确率 / accuracy: 盲盘，提交后可见 / a blind count: shown once it is submitted"
+                );
+            } else {
+                let r = app.count_report(&user, k.id).await?;
+                let a = r.accuracy;
+                println!(
+                    "准确率 / accuracy: {}（{}/{} 行相符 / lines matched）",
+                    r.accuracy_text, a.matched, a.lines
+                );
+                println!(
+                    "盘盈 / gained: {} 件 units, {}",
+                    a.qty_gain,
+                    yuan(a.value_gain)
+                );
+                println!(
+                    "盘亏 / lost: {} 件 units, {}",
+                    a.qty_loss,
+                    yuan(a.value_loss)
+                );
+            }
+        }
+    }
+    Ok(ExitCode::SUCCESS)
+}
+
+/// A scan file's rows: (row number, cells), the header being row 1. Comma- or
+/// tab-separated (whichever the header uses), with `"…"` quoting as spreadsheets write it.
+fn scan_rows(text: &str) -> Vec<(usize, Vec<String>)> {
+    let text = text.strip_prefix('\u{feff}').unwrap_or(text);
+    let first = text.lines().next().unwrap_or("");
+    let sep = if first.contains('\t') { '\t' } else { ',' };
+    let mut rows = Vec::new();
+    let (mut row, mut cell) = (Vec::new(), String::new());
+    let (mut line, mut start) = (1, 1);
+    let mut quoted = false;
+    let mut chars = text.chars().peekable();
+    while let Some(c) = chars.next() {
+        match c {
+            '"' if quoted && chars.peek() == Some(&'"') => {
+                chars.next();
+                cell.push('"');
+            }
+            '"' if quoted => quoted = false,
+            '"' if cell.trim().is_empty() => {
+                cell.clear();
+                quoted = true;
+            }
+            '\n' if !quoted => {
+                if cell.ends_with('\r') {
+                    cell.pop();
+                }
+                row.push(std::mem::take(&mut cell));
+                rows.push((start, std::mem::take(&mut row)));
+                line += 1;
+                start = line;
+            }
+            '\n' => {
+                line += 1;
+                cell.push(c);
+            }
+            c if c == sep && !quoted => row.push(std::mem::take(&mut cell)),
+            c => cell.push(c),
+        }
+    }
+    if !cell.is_empty() || !row.is_empty() {
+        row.push(cell);
+        rows.push((start, row));
+    }
+    rows.retain(|(_, r)| r.iter().any(|c| !c.trim().is_empty()));
+    rows
+}
+
+/// `jxc count scan`: reads the file, checks every row, and sends the good ones to the
+/// count 1,000 at a time; every row that is not taken is named with its row number.
+async fn scan_file(
+    app: &App,
+    user: &jxc_core::users::User,
+    k: &jxc_store::StockCount,
+    bytes: &[u8],
+    actor: &Actor,
+) -> Result<ExitCode> {
+    use jxc_core::inventory::count::{Scan, ScanInput};
+    use jxc_store::EntryOutcome;
+    let Ok(text) = std::str::from_utf8(bytes) else {
+        bail!("文件不是 UTF-8 编码 / the file is not UTF-8");
+    };
+    let rows = scan_rows(text);
+    let Some(((_, header), data)) = rows.split_first() else {
+        bail!("文件是空的 / the file is empty");
+    };
+    let find = |names: &[&str]| {
+        header.iter().position(|h| {
+            let h = h.trim().to_lowercase().replace([' ', '-'], "_");
+            names.contains(&h.as_str())
+        })
+    };
+    let scan_col = find(&["scan_id", "scan", "扫描号", "扫描id"]);
+    let loc_col = find(&["location", "库位", "库位码"]);
+    let code_col = find(&[
+        "code",
+        "barcode",
+        "sku",
+        "条码",
+        "编码",
+        "商家编码",
+        "条码/编码",
+    ]);
+    let qty_col = find(&["qty", "quantity", "数量"]);
+    let lot_col = find(&["lot_no", "lot", "批次", "批次号"]);
+    let (Some(scan_col), Some(loc_col), Some(code_col)) = (scan_col, loc_col, code_col) else {
+        bail!(
+            "第 1 行应为表头，至少含 scan_id、location、code 三列（可选 qty、lot_no）/ row 1 must be a header with scan_id, location and code (and optionally qty, lot_no); found: {}",
+            header.join(", ")
+        );
+    };
+    let cell = |r: &[String], i: Option<usize>| {
+        i.and_then(|i| r.get(i))
+            .map(|s| s.trim().to_string())
+            .unwrap_or_default()
+    };
+    let mut good: Vec<(usize, ScanInput)> = Vec::new();
+    let mut bad = 0usize;
+    for (row, r) in data {
+        let qty_text = cell(r, qty_col);
+        let qty = if qty_text.is_empty() {
+            None
+        } else {
+            match jxc_core::text::integer("qty", &qty_text) {
+                Ok(q) => Some(q),
+                Err(e) => {
+                    println!("第 {row} 行 / row {row}: qty: {}", e.reason);
+                    bad += 1;
+                    continue;
+                }
+            }
+        };
+        let input = ScanInput {
+            scan_id: cell(r, Some(scan_col)),
+            location: cell(r, Some(loc_col)),
+            code: cell(r, Some(code_col)),
+            qty,
+            lot_no: cell(r, lot_col),
+        };
+        match Scan::parse(0, &input) {
+            Ok(_) => good.push((*row, input)),
+            Err(jxc_core::Error::Invalid(errors)) => {
+                for e in errors {
+                    let field = e.field.strip_prefix("scans[0].").unwrap_or(&e.field);
+                    println!("第 {row} 行 / row {row}: {field}: {}", e.reason);
+                }
+                bad += 1;
+            }
+            Err(e) => return Err(jxc_app::Error::from(e).into()),
+        }
+    }
+    let (mut counted, mut duplicate, mut refused) = (0usize, 0usize, 0usize);
+    for batch in good.chunks(jxc_app::counts::MAX_ENTRIES) {
+        let scans: Vec<ScanInput> = batch.iter().map(|(_, s)| s.clone()).collect();
+        let outcomes = app
+            .record_scans(user, k.id, &scans, actor)
+            .await
+            .with_context(|| {
+                format!(
+                    "从第 {} 行起未能录入（之前已计入 {counted} 行）/ rows from {} were not taken ({counted} counted before)",
+                    batch[0].0, batch[0].0
+                )
+            })?;
+        for ((row, _), o) in batch.iter().zip(outcomes) {
+            match o {
+                EntryOutcome::Counted { .. } => counted += 1,
+                EntryOutcome::Duplicate { .. } => duplicate += 1,
+                EntryOutcome::Refused { reason } => {
+                    println!("第 {row} 行 / row {row}: {reason}");
+                    refused += 1;
+                }
+            }
+        }
+    }
+    let total = data.len();
+    println!(
+        "{}：共 {total} 行，计入 {counted}，重复 {duplicate}，拒绝 {refused}，错误 {bad} / {}: rows {total}: counted {counted}, duplicate {duplicate}, refused {refused}, bad {bad}",
+        k.number, k.number
+    );
+    Ok(if refused + bad > 0 {
+        ExitCode::from(2)
+    } else {
+        ExitCode::SUCCESS
+    })
 }

@@ -576,3 +576,209 @@ fn jxc_allocate_routes_the_approved_demo_orders_once_and_the_books_still_check()
     assert!(t.contains("newly flagged 0, exceptions 1"), "{t}");
     assert!(jxc(&db, &["check"]).status.success());
 }
+
+/// Adds a user from the command line with a password on standard input.
+fn add_user(db: &str, name: &str, role: &str) {
+    let mut add = Command::new(env!("CARGO_BIN_EXE_jxc"))
+        .args([
+            "--db",
+            db,
+            "user",
+            "add",
+            name,
+            "--role",
+            role,
+            "--password-stdin",
+        ])
+        .stdin(Stdio::piped())
+        .stdout(Stdio::null())
+        .spawn()
+        .unwrap();
+    {
+        use std::io::Write;
+        writeln!(add.stdin.take().unwrap(), "pw-12345678").unwrap();
+    }
+    assert!(add.wait().unwrap().success());
+}
+
+#[test]
+fn a_count_is_scanned_from_a_file_twice_without_counting_twice_then_posted_and_checks() {
+    let dir = tempfile::tempdir().unwrap();
+    let db = db(&dir);
+    // A warehouse with two locations; S-1 on both (¥10.00 a unit), S-2 on the first.
+    let rt = tokio::runtime::Runtime::new().unwrap();
+    rt.block_on(async {
+        use jxc_core::catalog::SkuInput;
+        use jxc_core::inventory::{DocumentInput, DocumentKind, LineInput};
+        use jxc_core::warehouses::{LocationInput, WarehouseInput};
+        let app = jxc_app::App::open(&db).await.unwrap();
+        let a = jxc_store::Actor::system("test");
+        let wh = app
+            .create_warehouse(
+                &WarehouseInput {
+                    code: Some("WH1".into()),
+                    name: Some("一号仓".into()),
+                    ..Default::default()
+                },
+                &a,
+            )
+            .await
+            .unwrap();
+        let mut locs = Vec::new();
+        for code in ["A-01-01-01", "A-01-01-02"] {
+            let l = app
+                .create_location(
+                    &LocationInput {
+                        warehouse_id: Some(wh.id.0),
+                        code: Some(code.into()),
+                        ..Default::default()
+                    },
+                    &a,
+                )
+                .await
+                .unwrap();
+            locs.push(l.id.0);
+        }
+        let mut skus = Vec::new();
+        for code in ["S-1", "S-2"] {
+            let s = app
+                .create_sku(
+                    &SkuInput {
+                        code: Some(code.into()),
+                        name: Some(format!("商品 {code}")),
+                        ..Default::default()
+                    },
+                    &a,
+                )
+                .await
+                .unwrap();
+            skus.push(s.id.0);
+        }
+        let line = |sku: i64, loc: i64, qty: i64, cost: i64| LineInput {
+            sku_id: sku,
+            location_id: Some(loc),
+            qty,
+            unit_cost: Some(cost),
+            ..Default::default()
+        };
+        app.post_document(
+            DocumentKind::Opening,
+            &DocumentInput {
+                warehouse_id: wh.id.0,
+                lines: vec![
+                    line(skus[0], locs[0], 5, 1000),
+                    line(skus[1], locs[0], 3, 2000),
+                    line(skus[0], locs[1], 2, 1000),
+                ],
+                ..Default::default()
+            },
+            &a,
+        )
+        .await
+        .unwrap();
+    });
+    add_user(&db, "admin", "admin");
+    add_user(&db, "cang", "仓库");
+
+    let o = jxc(&db, &["count", "new", "--warehouse", "NOPE"]);
+    assert_eq!(o.status.code(), Some(1), "{}", text(&o));
+    assert!(text(&o).contains("NOPE"), "{}", text(&o));
+
+    let o = jxc(
+        &db,
+        &["count", "new", "--warehouse", "WH1", "--user", "cang"],
+    );
+    let t = text(&o);
+    assert!(o.status.success(), "{t}");
+    assert!(t.contains("3 lines"), "{t}");
+    let number = t
+        .split_whitespace()
+        .find(|w| w.starts_with("PD"))
+        .expect("the count's number is printed")
+        .to_string();
+    let id = t
+        .split("(id ")
+        .nth(1)
+        .and_then(|r| r.split(')').next())
+        .expect("the count's id is printed")
+        .to_string();
+
+    // Row 5 has a qty that is no number; row 6 repeats row 2's scan id; row 7 is on a
+    // location the warehouse does not have.
+    let scans = dir.path().join("scans.csv");
+    std::fs::write(
+        &scans,
+        "scan_id,location,code,qty,lot_no\n\
+         s1,A-01-01-01,S-1,4,\n\
+         s2,A-01-01-01,S-2,,\n\
+         s3,A-01-01-01,S-2,2,\n\
+         s4,A-01-01-01,S-1,abc,\n\
+         s1,A-01-01-01,S-1,4,\n\
+         s5,Z-99,S-1,1,\n",
+    )
+    .unwrap();
+    let scan = |who: &str| {
+        jxc(
+            &db,
+            &["count", "scan", &id, scans.to_str().unwrap(), "--user", who],
+        )
+    };
+    let o = scan("cang");
+    let t = text(&o);
+    assert_eq!(
+        o.status.code(),
+        Some(2),
+        "a refused row makes it exit 2: {t}"
+    );
+    assert!(t.contains("row 5: qty"), "{t}");
+    assert!(t.contains("row 7: 库位 Z-99"), "{t}");
+    assert!(
+        t.contains("counted 3, duplicate 1, refused 1, bad 1"),
+        "{t}"
+    );
+    // The same file again (a second upload after a dropped connection): nothing twice.
+    let t = text(&scan("cang"));
+    assert!(
+        t.contains("counted 0, duplicate 4, refused 1, bad 1"),
+        "{t}"
+    );
+    let t = text(&jxc(&db, &["count", "show", &number]));
+    assert!(t.contains("counted 2/3 lines"), "{t}");
+
+    // A 仓库 user may submit but not approve.
+    let o = jxc(&db, &["count", "submit", &id, "--user", "cang"]);
+    assert!(!o.status.success());
+    assert!(text(&o).contains("1 lines are not counted"), "{}", text(&o));
+    let o = jxc(
+        &db,
+        &["count", "submit", &id, "--zero-uncounted", "--user", "cang"],
+    );
+    assert!(o.status.success(), "{}", text(&o));
+    assert!(text(&o).contains("submitted"), "{}", text(&o));
+    let o = jxc(&db, &["count", "approve", &id, "--user", "cang"]);
+    assert_eq!(o.status.code(), Some(1), "{}", text(&o));
+    assert!(text(&o).contains("may not"), "{}", text(&o));
+    let o = jxc(&db, &["count", "approve", &number]);
+    let t = text(&o);
+    assert!(o.status.success(), "{t}");
+    assert!(t.contains("posted, 2 variance lines posted"), "{t}");
+
+    // S-1: 4 of 5 on the first location, 0 of 2 on the second; S-2 as expected.
+    let t = text(&jxc(&db, &["count", "show", &id]));
+    assert!(t.contains("已过账 (posted)"), "{t}");
+    assert!(t.contains("33.33%（1/3"), "{t}");
+    assert!(t.contains("盘亏 / lost: 3 件 units, ¥30.00"), "{t}");
+    assert!(t.contains("盘盈 / gained: 0 件 units, ¥0.00"), "{t}");
+    let t = text(&jxc(&db, &["count", "list", "--status", "posted"]));
+    assert!(
+        t.contains(&format!("{number}\tWH1\t已过账\t全盘\t3/3")),
+        "{t}"
+    );
+    assert!(t.contains("1 counts"), "{t}");
+    let o = jxc(&db, &["check"]);
+    assert!(o.status.success(), "{}", text(&o));
+    assert!(text(&o).contains("差异 0 处"), "{}", text(&o));
+    // Posted is final: more scans are refused as a whole.
+    let o = scan("admin");
+    assert_eq!(o.status.code(), Some(1), "{}", text(&o));
+}
