@@ -142,7 +142,10 @@ pub async fn bench_alerts(app: &App, pairs: usize) -> Result<AlertsBench> {
             });
         }
     }
-    for (kind, lines) in [(DocumentKind::Opening, opening), (DocumentKind::Issue, sales)] {
+    for (kind, lines) in [
+        (DocumentKind::Opening, opening),
+        (DocumentKind::Issue, sales),
+    ] {
         let mut docs = Vec::new();
         for wh in &whs {
             let mine: Vec<LineInput> = lines

@@ -134,11 +134,7 @@ pub async fn bench_trace(app: &App, n: usize) -> Result<TraceBench> {
     loop {
         let page = PageRequest::new(Some(jxc_core::paging::MAX_LIMIT), after.as_deref(), false)?;
         let p = app.orders(&OrderFilter::default(), &page).await?;
-        orders.extend(
-            p.items
-                .iter()
-                .map(|o| (o.id, o.platform_order_id.clone())),
-        );
+        orders.extend(p.items.iter().map(|o| (o.id, o.platform_order_id.clone())));
         match p.next {
             Some(x) if Some(&x) != after.as_ref() => after = Some(x),
             _ => break,

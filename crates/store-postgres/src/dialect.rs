@@ -26,7 +26,10 @@ const MIGRATIONS: &[(i64, &str)] = &[
     (10, include_str!("../migrations/0010_shipments.sql")),
     (11, include_str!("../migrations/0011_counts.sql")),
     (12, include_str!("../migrations/0012_alerts.sql")),
-    (13, include_str!("../migrations/0013_transfers_adjustments.sql")),
+    (
+        13,
+        include_str!("../migrations/0013_transfers_adjustments.sql"),
+    ),
     (14, include_str!("../migrations/0014_trace.sql")),
     (15, include_str!("../migrations/0015_count_schedules.sql")),
 ];

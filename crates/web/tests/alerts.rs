@@ -17,7 +17,11 @@ async fn a_safety_stock_alert_reaches_the_robot_once_and_waits_in_the_inbox() {
     let wh = warehouse_with_orders(&s).await;
     let whs = wh.to_string();
     let robots = RobotsState::new();
-    robots.add_robot(RobotPlatform::DingTalk, "ding-token-123456", Some("SECdemo-secret"));
+    robots.add_robot(
+        RobotPlatform::DingTalk,
+        "ding-token-123456",
+        Some("SECdemo-secret"),
+    );
     let sim = jxc_sim::robots::start(robots.clone()).await.unwrap();
     let buyer = s.browser_as("buyer", &["purchasing"]).await;
     let worker = s.browser_as("worker", &["warehouse"]).await;
@@ -73,7 +77,11 @@ async fn a_safety_stock_alert_reaches_the_robot_once_and_waits_in_the_inbox() {
     let res = buyer
         .post(
             "/alerts/levels",
-            &[("sku_code", "NOPE"), ("warehouse_id", &whs), ("min_qty", "15")],
+            &[
+                ("sku_code", "NOPE"),
+                ("warehouse_id", &whs),
+                ("min_qty", "15"),
+            ],
         )
         .await;
     assert_eq!(res.status, StatusCode::UNPROCESSABLE_ENTITY);
@@ -81,22 +89,32 @@ async fn a_safety_stock_alert_reaches_the_robot_once_and_waits_in_the_inbox() {
     let res = buyer
         .post(
             "/alerts/levels",
-            &[("sku_code", "TEE"), ("warehouse_id", &whs), ("min_qty", "15")],
+            &[
+                ("sku_code", "TEE"),
+                ("warehouse_id", &whs),
+                ("min_qty", "15"),
+            ],
         )
         .await;
     assert_eq!(res.status, StatusCode::SEE_OTHER, "{}", res.body);
-    assert!(buyer.get("/alerts/levels").await.contains("data-sku=\"TEE\""));
+    assert!(
+        buyer
+            .get("/alerts/levels")
+            .await
+            .contains("data-sku=\"TEE\"")
+    );
     assert_eq!(robots.received().len(), 1);
 
     // A sale of 6 takes it to 14: one message, signed, with the link.
-    let tee = s.app.store.get_sku_by_code("TEE").await.unwrap().unwrap().id;
-    let (st, _) = buyer
-        .api(
-            Method::GET,
-            "/api/v1/alerts",
-            None,
-        )
-        .await;
+    let tee = s
+        .app
+        .store
+        .get_sku_by_code("TEE")
+        .await
+        .unwrap()
+        .unwrap()
+        .id;
+    let (st, _) = buyer.api(Method::GET, "/api/v1/alerts", None).await;
     assert_eq!(st, StatusCode::OK);
     s.app
         .post_document(
@@ -126,7 +144,11 @@ async fn a_safety_stock_alert_reaches_the_robot_once_and_waits_in_the_inbox() {
         .unwrap();
     let got = robots.received_by("ding-token-123456");
     assert_eq!(got.len(), 2, "{got:?}");
-    assert!(got[1].text.contains("https://erp.example.cn/stock?q=TEE"), "{}", got[1].text);
+    assert!(
+        got[1].text.contains("https://erp.example.cn/stock?q=TEE"),
+        "{}",
+        got[1].text
+    );
     assert_eq!(robots.stats().bad_signatures, 0);
     let res = buyer.post("/alerts/evaluate", &[]).await;
     assert_eq!(res.status, StatusCode::SEE_OTHER);
@@ -134,7 +156,10 @@ async fn a_safety_stock_alert_reaches_the_robot_once_and_waits_in_the_inbox() {
 
     // The inbox: the worker sees it and marks it seen, may not manage.
     let home = worker.get("/").await;
-    assert!(home.contains("id=\"open-alerts\">1<"), "the dashboard counts it");
+    assert!(
+        home.contains("id=\"open-alerts\">1<"),
+        "the dashboard counts it"
+    );
     let inbox = worker.get("/alerts").await;
     assert!(inbox.contains("data-kind=\"low_stock\""), "{}", inbox.body);
     assert!(inbox.contains("/stock?q=TEE"));
@@ -145,7 +170,10 @@ async fn a_safety_stock_alert_reaches_the_robot_once_and_waits_in_the_inbox() {
     let res = worker.post(&format!("/alerts/{id}/close"), &[]).await;
     assert_eq!(res.status, StatusCode::UNPROCESSABLE_ENTITY);
     assert!(res.contains("自动关闭"));
-    assert_eq!(worker.get("/alerts/settings").await.status, StatusCode::FORBIDDEN);
+    assert_eq!(
+        worker.get("/alerts/settings").await.status,
+        StatusCode::FORBIDDEN
+    );
     let (st, _) = worker
         .api(
             Method::PUT,

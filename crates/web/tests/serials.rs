@@ -56,7 +56,9 @@ async fn a_serial_numbered_phone_ships_only_with_its_serial_scanned() {
         .api(
             Method::POST,
             "/api/v1/stock/post/receipt",
-            Some(receipt(json!([{"sku_id": phone, "qty": 2, "unit_cost": 150000, "lot_no": "IMEI-1"}]))),
+            Some(receipt(
+                json!([{"sku_id": phone, "qty": 2, "unit_cost": 150000, "lot_no": "IMEI-1"}]),
+            )),
         )
         .await;
     assert_eq!(st, StatusCode::UNPROCESSABLE_ENTITY, "{bad}");
@@ -75,7 +77,9 @@ async fn a_serial_numbered_phone_ships_only_with_its_serial_scanned() {
         .api(
             Method::POST,
             "/api/v1/stock/post/receipt",
-            Some(receipt(json!([{"sku_id": phone, "qty": 1, "unit_cost": 150000, "lot_no": "IMEI-2"}]))),
+            Some(receipt(
+                json!([{"sku_id": phone, "qty": 1, "unit_cost": 150000, "lot_no": "IMEI-2"}]),
+            )),
         )
         .await;
     assert_eq!(st, StatusCode::CONFLICT, "{dup}");
@@ -94,10 +98,18 @@ async fn a_serial_numbered_phone_ships_only_with_its_serial_scanned() {
     let (_, orders) = admin.api(Method::GET, "/api/v1/orders", None).await;
     let order = orders["items"][0]["id"].as_i64().unwrap();
     admin
-        .api(Method::POST, "/api/v1/orders/approve", Some(json!({"ids": [order]})))
+        .api(
+            Method::POST,
+            "/api/v1/orders/approve",
+            Some(json!({"ids": [order]})),
+        )
         .await;
     let (st, out) = admin
-        .api(Method::POST, "/api/v1/orders/allocate", Some(json!({"ids": [order]})))
+        .api(
+            Method::POST,
+            "/api/v1/orders/allocate",
+            Some(json!({"ids": [order]})),
+        )
         .await;
     assert_eq!(st, StatusCode::OK, "{out}");
     let sh = app
@@ -125,9 +137,7 @@ async fn a_serial_numbered_phone_ships_only_with_its_serial_scanned() {
     let held = line["serials"][0].as_str().unwrap().to_string();
     assert!(held.starts_with("IMEI-"), "{view}");
     let other = if held == "IMEI-1" { "IMEI-2" } else { "IMEI-1" };
-    let ship = |serials: serde_json::Value| {
-        json!({"scanned": [{"sku_id": phone, "qty": 1}], "serials": serials, "packages": 1})
-    };
+    let ship = |serials: serde_json::Value| json!({"scanned": [{"sku_id": phone, "qty": 1}], "serials": serials, "packages": 1});
     let path = format!("/api/v1/shipments/{}/ship", sh.id);
     for wrong in [json!([]), json!([{"sku_id": phone, "serial": other}])] {
         let (st, e) = admin.api(Method::POST, &path, Some(ship(wrong))).await;
@@ -142,7 +152,9 @@ async fn a_serial_numbered_phone_ships_only_with_its_serial_scanned() {
         )
         .await;
     assert_eq!(st, StatusCode::OK, "{done}");
-    let (_, view) = admin.api(Method::GET, &format!("/api/v1/shipments/{}", sh.id), None).await;
+    let (_, view) = admin
+        .api(Method::GET, &format!("/api/v1/shipments/{}", sh.id), None)
+        .await;
     assert_eq!(view["lines"][0]["serials"][0], held.as_str(), "{view}");
     // The scan page knows how to ask for a serial.
     let js = admin.get("/assets/scan.js").await;

@@ -88,10 +88,18 @@ async fn a_lot_is_traced_to_its_buyer_and_the_order_back_to_its_po() {
     let (_, orders) = admin.api(Method::GET, "/api/v1/orders", None).await;
     let order = orders["items"][0]["id"].as_i64().unwrap();
     admin
-        .api(Method::POST, "/api/v1/orders/approve", Some(json!({"ids": [order]})))
+        .api(
+            Method::POST,
+            "/api/v1/orders/approve",
+            Some(json!({"ids": [order]})),
+        )
         .await;
     let (st, out) = admin
-        .api(Method::POST, "/api/v1/orders/allocate", Some(json!({"ids": [order]})))
+        .api(
+            Method::POST,
+            "/api/v1/orders/allocate",
+            Some(json!({"ids": [order]})),
+        )
         .await;
     assert_eq!(st, StatusCode::OK, "{out}");
     let sh = app
@@ -135,24 +143,42 @@ async fn a_lot_is_traced_to_its_buyer_and_the_order_back_to_its_po() {
         .parse()
         .unwrap();
     let page = viewer.get(&format!("/trace/lots/{lot}")).await;
-    assert!(page.contains("milk-fan") && page.contains("SF7788"), "{}", page.body);
+    assert!(
+        page.contains("milk-fan") && page.contains("SF7788"),
+        "{}",
+        page.body
+    );
     assert!(page.contains("PO-77"));
     let recall = viewer.get(&format!("/trace/lots/{lot}/export.xlsx")).await;
     assert!(recall.bytes.starts_with(b"PK"));
     let back = viewer.get(&format!("/trace/orders/{order}")).await;
-    assert!(back.contains("M2611") && back.contains("PO-77"), "{}", back.body);
-    assert!(viewer.get(&format!("/orders/{order}")).await.contains("/trace/orders/"));
+    assert!(
+        back.contains("M2611") && back.contains("PO-77"),
+        "{}",
+        back.body
+    );
+    assert!(
+        viewer
+            .get(&format!("/orders/{order}"))
+            .await
+            .contains("/trace/orders/")
+    );
 
     let (_, t) = viewer
         .api(Method::GET, &format!("/api/v1/trace/lots/{lot}"), None)
         .await;
-    assert_eq!(t["shipments"][0]["orders"][0]["platform_order_id"], "T1", "{t}");
+    assert_eq!(
+        t["shipments"][0]["orders"][0]["platform_order_id"], "T1",
+        "{t}"
+    );
     assert_eq!(t["on_hand"], 8);
     let (_, lines) = viewer
         .api(Method::GET, &format!("/api/v1/trace/orders/{order}"), None)
         .await;
     assert_eq!(lines[0]["lot"]["lot_no"], "M2611", "{lines}");
     assert_eq!(lines[0]["receipts"][0]["reference"], "PO-77");
-    let (st, _) = viewer.api(Method::GET, "/api/v1/trace/lots/99999", None).await;
+    let (st, _) = viewer
+        .api(Method::GET, "/api/v1/trace/lots/99999", None)
+        .await;
     assert_eq!(st, StatusCode::NOT_FOUND);
 }

@@ -22,8 +22,20 @@ use crate::guard::Routes;
 
 #[derive(OpenApi)]
 #[openapi(paths(
-    list, get, ack, close, evaluate, get_settings, put_settings, levels, set_level,
-    delete_level, channels, create_channel, update_channel, test_channel
+    list,
+    get,
+    ack,
+    close,
+    evaluate,
+    get_settings,
+    put_settings,
+    levels,
+    set_level,
+    delete_level,
+    channels,
+    create_channel,
+    update_channel,
+    test_channel
 ))]
 pub struct Doc;
 
@@ -98,9 +110,7 @@ async fn list(
     ApiQuery(q): ApiQuery<AlertQuery>,
 ) -> ApiResult<Json<Page<Alert>>> {
     Ok(Json(
-        s.app
-            .alerts(&me.0.user, q.filter()?, &p.page()?)
-            .await?,
+        s.app.alerts(&me.0.user, q.filter()?, &p.page()?).await?,
     ))
 }
 
@@ -112,7 +122,11 @@ pub struct AlertDetail {
 }
 
 #[utoipa::path(get, path = "/alerts/{id}", tag = "alerts", params(("id" = i64, Path)), responses((status = 200, body = AlertDetail), (status = 404, body = ErrorBody)))]
-async fn get(State(s): State<AppState>, me: Me, Path(id): Path<i64>) -> ApiResult<Json<AlertDetail>> {
+async fn get(
+    State(s): State<AppState>,
+    me: Me,
+    Path(id): Path<i64>,
+) -> ApiResult<Json<AlertDetail>> {
     let (alert, deliveries) = s.app.alert(&me.0.user, id).await?;
     Ok(Json(AlertDetail { alert, deliveries }))
 }
@@ -200,7 +214,9 @@ async fn set_level(
     me: Me,
     ApiJson(b): ApiJson<StockLevelInput>,
 ) -> ApiResult<Json<StockLevel>> {
-    Ok(Json(s.app.set_stock_level(&me.0.user, &b, &me.actor()).await?))
+    Ok(Json(
+        s.app.set_stock_level(&me.0.user, &b, &me.actor()).await?,
+    ))
 }
 
 /// A SKU in a warehouse.
@@ -224,7 +240,12 @@ async fn delete_level(
 ) -> ApiResult<Json<Removed>> {
     let removed = s
         .app
-        .delete_stock_level(&me.0.user, SkuId(b.sku_id), WarehouseId(b.warehouse_id), &me.actor())
+        .delete_stock_level(
+            &me.0.user,
+            SkuId(b.sku_id),
+            WarehouseId(b.warehouse_id),
+            &me.actor(),
+        )
         .await?;
     Ok(Json(Removed { removed }))
 }
@@ -253,7 +274,9 @@ async fn update_channel(
     Path(id): Path<i64>,
     ApiJson(b): ApiJson<ChannelInput>,
 ) -> ApiResult<Json<ChannelView>> {
-    Ok(Json(s.app.save_alert_channel(Some(id), &b, &me.actor()).await?))
+    Ok(Json(
+        s.app.save_alert_channel(Some(id), &b, &me.actor()).await?,
+    ))
 }
 
 /// The answer of a test send.
@@ -264,7 +287,11 @@ pub struct Sent {
 
 /// Sends a test message now; the robot's or mail server's refusal is the error (502).
 #[utoipa::path(post, path = "/alert-channels/{id}/test", tag = "alerts", params(("id" = i64, Path)), responses((status = 200, body = Sent), (status = 502, body = ErrorBody)))]
-async fn test_channel(State(s): State<AppState>, _me: Me, Path(id): Path<i64>) -> ApiResult<Json<Sent>> {
+async fn test_channel(
+    State(s): State<AppState>,
+    _me: Me,
+    Path(id): Path<i64>,
+) -> ApiResult<Json<Sent>> {
     s.app.test_alert_channel(id).await?;
     Ok(Json(Sent { sent: true }))
 }

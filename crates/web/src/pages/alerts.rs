@@ -195,7 +195,9 @@ async fn inbox_page(
 }
 
 async fn inbox(State(s): State<AppState>, ctx: Ctx, uri: Uri) -> Result<Response, PageError> {
-    Ok(render(&inbox_page(&s, ctx, &uri, FormErrors::default()).await?))
+    Ok(render(
+        &inbox_page(&s, ctx, &uri, FormErrors::default()).await?,
+    ))
 }
 
 /// Back to the inbox with `ok`, or the inbox with what went wrong (422).
@@ -221,7 +223,11 @@ async fn ack(
     Path(id): Path<i64>,
     uri: Uri,
 ) -> Result<Response, PageError> {
-    let r = s.app.ack_alert(&ctx.user, id, &actor(&ctx)).await.map(|_| "acked");
+    let r = s
+        .app
+        .ack_alert(&ctx.user, id, &actor(&ctx))
+        .await
+        .map(|_| "acked");
     done(&s, ctx, &uri, r).await
 }
 
@@ -231,7 +237,11 @@ async fn close(
     Path(id): Path<i64>,
     uri: Uri,
 ) -> Result<Response, PageError> {
-    let r = s.app.close_alert(&ctx.user, id, &actor(&ctx)).await.map(|_| "closed");
+    let r = s
+        .app
+        .close_alert(&ctx.user, id, &actor(&ctx))
+        .await
+        .map(|_| "closed");
     done(&s, ctx, &uri, r).await
 }
 
@@ -415,7 +425,12 @@ async fn set_level(
             .store
             .get_sku_by_code(code.trim())
             .await?
-            .ok_or_else(|| jxc_app::Error::invalid("sku_code", format!("商家编码 {code} 不存在 / unknown SKU code")))?;
+            .ok_or_else(|| {
+                jxc_app::Error::invalid(
+                    "sku_code",
+                    format!("商家编码 {code} 不存在 / unknown SKU code"),
+                )
+            })?;
         let input = StockLevelInput {
             sku_id: sku.id.0,
             warehouse_id: opt_number(&sent, "warehouse_id")?.unwrap_or(0),
@@ -431,7 +446,11 @@ async fn set_level(
         Err(x) => {
             let errors = FormErrors::from_app(x).map_err(err(&ctx, &uri))?;
             let status = form_status(&errors);
-            Ok((status, render(&levels_page(&s, ctx, &uri, errors, sent).await?)).into_response())
+            Ok((
+                status,
+                render(&levels_page(&s, ctx, &uri, errors, sent).await?),
+            )
+                .into_response())
         }
     }
 }
@@ -592,7 +611,11 @@ async fn settings_done(
             } else {
                 form_status(&errors)
             };
-            Ok((status, render(&settings_page(s, ctx, uri, errors, sent).await?)).into_response())
+            Ok((
+                status,
+                render(&settings_page(s, ctx, uri, errors, sent).await?),
+            )
+                .into_response())
         }
     }
 }
