@@ -295,6 +295,38 @@ enum BenchKind {
         #[arg(long, hide = true)]
         here: bool,
     },
+    /// 预警: evaluate every alert condition over N SKU × warehouse pairs with stock and
+    /// levels (5 warehouses), once opening the alerts and once with every cause open.
+    Alerts {
+        #[arg(long, default_value_t = 50_000)]
+        pairs: u64,
+        #[arg(long, value_enum, default_value = "both")]
+        backend: Backend,
+        #[arg(
+            long,
+            env = "JXC_BENCH_PG_URL",
+            default_value = "postgres://postgres@127.0.0.1:5432/postgres"
+        )]
+        pg: String,
+        #[arg(long, hide = true)]
+        here: bool,
+    },
+    /// 追溯: one lot shipped to N orders (a shipment each); time the forward trace of the
+    /// lot and the backward trace of one order.
+    Trace {
+        #[arg(long, default_value_t = 10_000)]
+        orders: u64,
+        #[arg(long, value_enum, default_value = "both")]
+        backend: Backend,
+        #[arg(
+            long,
+            env = "JXC_BENCH_PG_URL",
+            default_value = "postgres://postgres@127.0.0.1:5432/postgres"
+        )]
+        pg: String,
+        #[arg(long, hide = true)]
+        here: bool,
+    },
 }
 
 #[derive(Clone, Copy, PartialEq, Eq, ValueEnum)]
@@ -504,6 +536,46 @@ async fn run(cli: Cli) -> Result<ExitCode> {
             } else {
                 let extra = ["--mismatch".to_string(), mismatch.to_string()];
                 bench_each("count", "--lines", lines, &extra, backend, &pg).await?;
+            }
+        }
+        Command::Bench {
+            what:
+                BenchKind::Alerts {
+                    pairs,
+                    backend,
+                    pg,
+                    here,
+                },
+        } => {
+            if here {
+                let app = open(&cli.db).await?;
+                if app.store.counts().await?.skus > 0 {
+                    bail!("the benchmark needs an empty database, {} is not", cli.db);
+                }
+                let r = jxc_app::bench_alerts::bench_alerts(&app, pairs as usize).await?;
+                println!("{}", r.table());
+            } else {
+                bench_each("alerts", "--pairs", pairs, &[], backend, &pg).await?;
+            }
+        }
+        Command::Bench {
+            what:
+                BenchKind::Trace {
+                    orders,
+                    backend,
+                    pg,
+                    here,
+                },
+        } => {
+            if here {
+                let app = open(&cli.db).await?;
+                if app.store.counts().await?.skus > 0 {
+                    bail!("the benchmark needs an empty database, {} is not", cli.db);
+                }
+                let r = jxc_app::bench_trace::bench_trace(&app, orders as usize).await?;
+                println!("{}", r.table());
+            } else {
+                bench_each("trace", "--orders", orders, &[], backend, &pg).await?;
             }
         }
     }
