@@ -14,6 +14,7 @@ pub mod bench_trace;
 pub mod catalog;
 pub mod channels;
 pub mod china_day;
+pub mod count_schedules;
 pub mod counts;
 pub mod dashboard;
 pub mod demo;

@@ -1,8 +1,9 @@
 //! The schedule: every enabled shop syncs every `interval_secs`. When each shop is due
 //! next is stored with the shop, so a restart picks the schedule up where it was; runs
 //! left `running` by a process that stopped are marked `interrupted` at start. The same
-//! loop flags shipments whose tracking has gone quiet (`tracking.rs`) and evaluates the
-//! alerts (`alerts.rs`).
+//! loop flags shipments whose tracking has gone quiet (`tracking.rs`), evaluates the
+//! alerts (`alerts.rs`) and creates the counts of due count schedules
+//! (`count_schedules.rs`).
 
 use std::time::Duration;
 
@@ -17,6 +18,8 @@ const QUIET_CHECK: Duration = Duration::from_secs(600);
 const ALERTS_EVERY: Duration = Duration::from_secs(300);
 /// How often `jxc check` runs for the 账实不符 alert.
 const CHECK_EVERY: Duration = Duration::from_secs(3600);
+/// How often due count schedules (循环盘点) are looked for.
+const COUNT_SCHEDULES_EVERY: Duration = Duration::from_secs(60);
 
 impl App {
     /// One pass of the schedule: starts a sync (in the background) for every shop that is
@@ -54,6 +57,7 @@ impl App {
             let mut quiet_checked = None::<std::time::Instant>;
             let mut alerts_run = None::<std::time::Instant>;
             let mut check_run = None::<std::time::Instant>;
+            let mut schedules_run = None::<std::time::Instant>;
             loop {
                 if let Err(e) = app.run_due_syncs().await {
                     tracing::error!("sync schedule: {e}");
@@ -75,6 +79,13 @@ impl App {
                     }
                     if let Err(e) = app.retry_alert_deliveries().await {
                         tracing::error!("alert sends: {e}");
+                    }
+                }
+                // 循环盘点: the counts of the schedules that are due.
+                if schedules_run.is_none_or(|t| t.elapsed() >= COUNT_SCHEDULES_EVERY) {
+                    schedules_run = Some(std::time::Instant::now());
+                    if let Err(e) = app.run_due_count_schedules(app.now_ms()).await {
+                        tracing::error!("count schedules: {e}");
                     }
                 }
                 if check_run.is_none_or(|t| t.elapsed() >= CHECK_EVERY) {

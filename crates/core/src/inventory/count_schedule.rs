@@ -45,7 +45,8 @@ pub struct CountScheduleInput {
     /// When the next count is due, China time: `YYYY-MM-DD` (00:00) or
     /// `YYYY-MM-DD HH:MM`. Empty: now for a new schedule, unchanged for a change.
     pub next_due: String,
-    /// Whether the schedule runs (default: yes).
+    /// Whether the schedule runs (default: yes for a new schedule, unchanged for a
+    /// change).
     pub active: Option<bool>,
 }
 

@@ -5,6 +5,7 @@ pub(crate) mod admin;
 mod alerts;
 pub(crate) mod catalog;
 mod channels;
+mod count_schedules;
 mod counts;
 mod fulfillment;
 pub(crate) mod inventory;
@@ -98,6 +99,7 @@ pub fn routes() -> Routes {
         .merge(warehouses::routes())
         .merge(inventory::routes())
         .merge(counts::routes())
+        .merge(count_schedules::routes())
         .merge(transfers::routes())
         .merge(adjustments::routes())
         .merge(alerts::routes())
@@ -134,6 +136,7 @@ impl Modify for BearerToken {
         (path = "/api/v1", api = warehouses::Doc),
         (path = "/api/v1", api = inventory::Doc),
         (path = "/api/v1", api = counts::Doc),
+        (path = "/api/v1", api = count_schedules::Doc),
         (path = "/api/v1", api = transfers::Doc),
         (path = "/api/v1", api = adjustments::Doc),
         (path = "/api/v1", api = alerts::Doc),

@@ -12,6 +12,7 @@ mod alerts;
 mod audit;
 mod catalog;
 pub(crate) mod channels;
+mod count_schedules;
 mod counts;
 mod dashboard;
 pub(crate) mod forms;
@@ -57,6 +58,7 @@ pub fn routes() -> Routes {
         .merge(warehouses::routes())
         .merge(inventory::routes())
         .merge(counts::routes())
+        .merge(count_schedules::routes())
         .merge(transfers::routes())
         .merge(in_transit::routes())
         .merge(adjustments::routes())
