@@ -3,7 +3,7 @@
 //! decide, (3) writes the ledger rows, balances, reservations and audit rows in bulk
 //! (`posting.rs`, `reservations.rs`).
 
-use std::collections::{BTreeSet, HashMap};
+use std::collections::{BTreeMap, BTreeSet, HashMap};
 
 use async_trait::async_trait;
 use jxc_core::catalog::Tracking;
@@ -130,7 +130,8 @@ pub(super) async fn resolve_lots(
     docs: &[Document],
     l: &mut Loaded,
 ) -> Result<HashMap<(SkuId, String), LotId>> {
-    let mut specs: HashMap<(SkuId, String), &LotSpec> = HashMap::new();
+    // Sorted, so new lots get their ids in (SKU, number) order whatever the input order.
+    let mut specs: BTreeMap<(SkuId, String), &LotSpec> = BTreeMap::new();
     for d in docs {
         for line in d.lines.iter().filter(|x| !x.lot.no.is_empty()) {
             specs

@@ -197,6 +197,15 @@ impl TraceStore for SqlStore {
                 receipts,
             });
         }
+        // Lot ids follow the order lots were first seen, not their numbers: sort by number.
+        out.sort_by(|a, b| {
+            let no = |l: &TracedLine| l.lot.as_ref().map(|x| x.lot_no.clone());
+            (a.issue.document_id, &a.sku_code, no(a)).cmp(&(
+                b.issue.document_id,
+                &b.sku_code,
+                no(b),
+            ))
+        });
         Ok(out)
     }
 }
