@@ -82,12 +82,9 @@ async fn alert_of(c: &mut Conn, id: i64) -> Result<Alert> {
     alert_row(&r)
 }
 
-/// Opens an alert for `cause` unless one is open; returns it when opened.
-async fn open_in(c: &mut Conn, cause: &Cause, now: i64) -> Result<Option<Alert>> {
-    let r = Sql::new(
-        "INSERT INTO alerts (cause_key, kind, sku_id, warehouse_id, title, detail, link, opened_at) VALUES ",
-    )
-    .tuple([
+/// The values of an alert row for `cause`.
+fn cause_row(cause: &Cause, now: i64) -> Vec<Val> {
+    vec![
         Val::T(cause.key.clone()),
         cause.kind.as_str().into(),
         Val::OI(cause.sku_id.map(|s| s.0)),
@@ -96,7 +93,15 @@ async fn open_in(c: &mut Conn, cause: &Cause, now: i64) -> Result<Option<Alert>>
         Val::T(cause.detail.clone()),
         Val::T(cause.link.clone()),
         Val::I(now),
-    ])
+    ]
+}
+
+/// Opens an alert for `cause` unless one is open; returns it when opened.
+async fn open_in(c: &mut Conn, cause: &Cause, now: i64) -> Result<Option<Alert>> {
+    let r = Sql::new(
+        "INSERT INTO alerts (cause_key, kind, sku_id, warehouse_id, title, detail, link, opened_at) VALUES ",
+    )
+    .tuple(cause_row(cause, now))
     .push(" ON CONFLICT (cause_key) WHERE closed_at IS NULL DO NOTHING RETURNING *")
     .fetch_optional(c)
     .await?;
@@ -431,17 +436,34 @@ impl AlertStore for SqlStore {
             push_in(&mut sql, "id", chunk.iter().map(|&i| Val::I(i)));
             out.closed += sql.execute(&mut tx).await? as i64;
         }
-        for cause in causes {
-            if open.contains_key(&cause.key) {
-                out.still_open += 1;
-                continue;
+        let new: Vec<&Cause> = causes
+            .iter()
+            .filter(|c| !open.contains_key(&c.key))
+            .collect();
+        out.still_open = (causes.len() - new.len()) as i64;
+        // Many rows a statement: a first evaluation of a whole catalogue opens thousands.
+        for chunk in new.chunks(CHUNK / 2) {
+            let mut sql = Sql::new(
+                "INSERT INTO alerts (cause_key, kind, sku_id, warehouse_id, title, detail, link, opened_at) VALUES ",
+            );
+            for (i, cause) in chunk.iter().enumerate() {
+                if i > 0 {
+                    sql.push(", ");
+                }
+                sql.tuple(cause_row(cause, now));
             }
-            match open_in(&mut tx, cause, now).await? {
-                Some(a) => out.opened.push(a),
-                // Open under a kind or SKU this evaluation did not look at.
-                None => out.still_open += 1,
-            }
+            sql.push(" ON CONFLICT (cause_key) WHERE closed_at IS NULL DO NOTHING RETURNING *");
+            let opened = sql
+                .fetch_all(&mut tx)
+                .await?
+                .iter()
+                .map(alert_row)
+                .collect::<Result<Vec<_>>>()?;
+            // Open already under a kind or SKU this evaluation did not look at.
+            out.still_open += (chunk.len() - opened.len()) as i64;
+            out.opened.extend(opened);
         }
+        out.opened.sort_by_key(|a| a.id);
         tx.commit().await.db()?;
         Ok(out)
     }
