@@ -15,32 +15,7 @@ async fn a_serial_numbered_phone_ships_only_with_its_serial_scanned() {
     let s = TestServer::start().await;
     let a = Actor::system("test");
     let app = &s.app;
-    let shop = app
-        .create_shop(
-            &jxc_core::partners::ShopInput {
-                code: Some("TB01".into()),
-                name: Some("淘宝店".into()),
-                platform: Some("taobao".into()),
-                ..Default::default()
-            },
-            &a,
-        )
-        .await
-        .unwrap()
-        .id;
-    let wh = app
-        .create_warehouse(
-            &jxc_core::warehouses::WarehouseInput {
-                code: Some("HZ".into()),
-                name: Some("杭州仓".into()),
-                province: Some("浙江省".into()),
-                ..Default::default()
-            },
-            &a,
-        )
-        .await
-        .unwrap()
-        .id;
+    let (shop, wh) = common::taobao_shop_and_hangzhou(&s).await;
     let admin = s.admin().await;
     let (st, phone) = admin
         .api(

@@ -15,32 +15,7 @@ async fn a_lot_is_traced_to_its_buyer_and_the_order_back_to_its_po() {
     let s = TestServer::start().await;
     let a = Actor::system("test");
     let app = &s.app;
-    let shop = app
-        .create_shop(
-            &jxc_core::partners::ShopInput {
-                code: Some("TB01".into()),
-                name: Some("淘宝店".into()),
-                platform: Some("taobao".into()),
-                ..Default::default()
-            },
-            &a,
-        )
-        .await
-        .unwrap()
-        .id;
-    let wh = app
-        .create_warehouse(
-            &jxc_core::warehouses::WarehouseInput {
-                code: Some("HZ".into()),
-                name: Some("杭州仓".into()),
-                province: Some("浙江省".into()),
-                ..Default::default()
-            },
-            &a,
-        )
-        .await
-        .unwrap()
-        .id;
+    let (shop, wh) = common::taobao_shop_and_hangzhou(&s).await;
     let milk = app
         .create_sku(
             &jxc_core::catalog::SkuInput {

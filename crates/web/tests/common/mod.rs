@@ -267,12 +267,13 @@ impl Browser {
     }
 }
 
-/// 杭州仓 with T恤 at A-02-05 and 杯子 at A-01-01, and five approved orders from 杭州:
-/// three single T恤 (爆款单) and two with a T恤 and a 杯子. Returns the warehouse id.
-pub async fn warehouse_with_orders(s: &TestServer) -> i64 {
+/// A Taobao shop TB01 and the warehouse HZ 杭州仓 (浙江省).
+pub async fn taobao_shop_and_hangzhou(
+    s: &TestServer,
+) -> (jxc_core::ids::ShopId, jxc_core::ids::WarehouseId) {
     let a = Actor::system("test");
-    let app = &s.app;
-    let shop = app
+    let shop = s
+        .app
         .create_shop(
             &jxc_core::partners::ShopInput {
                 code: Some("TB01".into()),
@@ -285,7 +286,8 @@ pub async fn warehouse_with_orders(s: &TestServer) -> i64 {
         .await
         .unwrap()
         .id;
-    let wh = app
+    let wh = s
+        .app
         .create_warehouse(
             &jxc_core::warehouses::WarehouseInput {
                 code: Some("HZ".into()),
@@ -298,6 +300,15 @@ pub async fn warehouse_with_orders(s: &TestServer) -> i64 {
         .await
         .unwrap()
         .id;
+    (shop, wh)
+}
+
+/// 杭州仓 with T恤 at A-02-05 and 杯子 at A-01-01, and five approved orders from 杭州:
+/// three single T恤 (爆款单) and two with a T恤 and a 杯子. Returns the warehouse id.
+pub async fn warehouse_with_orders(s: &TestServer) -> i64 {
+    let a = Actor::system("test");
+    let app = &s.app;
+    let (shop, wh) = taobao_shop_and_hangzhou(s).await;
     for (code, barcode, loc) in [
         ("TEE", "6901234567892", "A-02-05-1"),
         ("CUP", "", "A-01-01-1"),
