@@ -204,6 +204,26 @@ async fn wait_path(c: &Client, ok: impl Fn(&str) -> bool) {
     }
 }
 
+/// Waits (up to 10 s) until the page says `want` (a form's answer may still be loading).
+async fn wait_text(c: &Client, want: &str) {
+    let deadline = Instant::now() + Duration::from_secs(10);
+    loop {
+        // While the next page loads, the old body may be gone: try again.
+        let page = match c.find(Locator::Css("body")).await {
+            Ok(b) => b.text().await.unwrap_or_default(),
+            Err(_) => String::new(),
+        };
+        if page.contains(want) {
+            return;
+        }
+        assert!(
+            Instant::now() < deadline,
+            "the page never said {want}: {page}"
+        );
+        tokio::time::sleep(Duration::from_millis(100)).await;
+    }
+}
+
 async fn sign_in(c: &Client, base: &str, user: &str, password: &str) {
     c.goto(&format!("{base}/")).await.unwrap();
     assert!(c.current_url().await.unwrap().path().starts_with("/login"));
@@ -447,12 +467,7 @@ async fn a_merchant_works_through_the_pages_in_a_real_browser() {
     click(&c, "#save-address").await;
     wait_path(&c, |p| !p.ends_with("/address")).await;
     click(&c, "#approve").await;
-    c.wait()
-        .for_element(Locator::Css("#approve-form, body"))
-        .await
-        .unwrap();
-    let page = text(&c).await;
-    assert!(page.contains("已审核"), "{page}");
+    wait_text(&c, "已审核").await;
 
     // 分仓: allocate the approved orders from the page; the order page says where and why.
     c.goto(&format!("{base}/fulfillment")).await.unwrap();
