@@ -205,7 +205,7 @@ impl App {
     pub async fn set_alerts_base_url(&self, url: &str, actor: &Actor) -> Result<()> {
         let url = text::optional("base_url", url, 200)?;
         let url = url.trim_end_matches('/');
-        if !url.is_empty() && !(url.starts_with("https://") || url.starts_with("http://")) {
+        if !url.is_empty() && !url.starts_with("https://") && !url.starts_with("http://") {
             return Err(Error::invalid(
                 "base_url",
                 "应以 http:// 或 https:// 开头 / must start with http:// or https://",

@@ -70,7 +70,6 @@ impl App {
     ) -> Result<Shipped> {
         self.visible_shipment(user, id).await?;
         let mut scanned: BTreeMap<SkuId, i64> = BTreeMap::new();
-        let shipped_skus: Vec<SkuId>;
         for (i, s) in req.scanned.iter().enumerate() {
             if s.qty < 0 || s.qty > 100_000 {
                 return Err(Error::invalid(
@@ -80,7 +79,7 @@ impl App {
             }
             *scanned.entry(SkuId(s.sku_id)).or_default() += s.qty;
         }
-        shipped_skus = scanned.keys().copied().collect();
+        let shipped_skus: Vec<SkuId> = scanned.keys().copied().collect();
         let shipment = self
             .store
             .ship(

@@ -490,7 +490,7 @@ mod tests {
             min_qty: Some(10),
             ..pair(9)
         };
-        let c = stock_causes(&[p.clone()], &AlertSettings::default(), 0);
+        let c = stock_causes(std::slice::from_ref(&p), &AlertSettings::default(), 0);
         assert_eq!(c.len(), 1);
         assert_eq!(c[0].key, "low_stock:7:2");
         assert_eq!(c[0].kind, AlertKind::LowStock);
@@ -523,7 +523,7 @@ mod tests {
             sold_30d: 30,
             ..pair(5)
         };
-        let c = stock_causes(&[p.clone()], &AlertSettings::default(), 0);
+        let c = stock_causes(std::slice::from_ref(&p), &AlertSettings::default(), 0);
         assert_eq!(c[0].kind, AlertKind::LowCover);
         assert!(c[0].detail.contains("约可售 5.0 天"), "{}", c[0].detail);
         // Seven days' worth is enough.
@@ -553,7 +553,7 @@ mod tests {
             ..pair(3)
         };
         assert_eq!(
-            stock_causes(&[received_long_ago.clone()], &s, now)[0].kind,
+            stock_causes(std::slice::from_ref(&received_long_ago), &s, now)[0].kind,
             AlertKind::SlowMoving
         );
         let sold_lately = PairFacts {
