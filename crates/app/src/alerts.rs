@@ -175,6 +175,16 @@ impl Sender {
     }
 }
 
+/// How an alert reads in a robot or an email; `base` is the address links start with
+/// ('' leaves the link out).
+fn message(a: &Alert, base: &str) -> Message {
+    Message {
+        title: format!("【jxc 预警·{}】{}", a.kind.label_zh(), a.title),
+        text: a.detail.clone(),
+        link: (!base.is_empty()).then(|| format!("{base}{}", a.link)),
+    }
+}
+
 impl App {
     pub async fn alert_settings(&self) -> Result<AlertSettings> {
         Ok(match self.store.get_setting(AlertSettings::KEY).await? {
@@ -360,35 +370,37 @@ impl App {
         Ok(opened)
     }
 
-    async fn message(&self, a: &Alert) -> Result<Message> {
-        let base = self.alerts_base_url().await?;
-        Ok(Message {
-            title: format!("【jxc 预警·{}】{}", a.kind.label_zh(), a.title),
-            text: a.detail.clone(),
-            link: (!base.is_empty()).then(|| format!("{base}{}", a.link)),
-        })
-    }
-
     /// Sends each alert to every active channel that takes its kind, recording each try.
+    /// The link's base and each channel's sender are made once for the whole batch.
     async fn deliver(&self, alerts: &[Alert]) -> Result<()> {
         if alerts.is_empty() {
             return Ok(());
         }
+        let base = self.alerts_base_url().await?;
         let channels = self.store.list_alert_channels().await?;
+        let senders: Vec<(&AlertChannel, std::result::Result<Sender, String>)> = channels
+            .iter()
+            .map(|ch| (ch, Sender::of(ch).map_err(|e| e.to_string())))
+            .collect();
         for a in alerts {
-            for ch in channels.iter().filter(|c| c.takes(a.kind)) {
-                self.deliver_one(a, ch).await?;
+            for (ch, sender) in senders.iter().filter(|(c, _)| c.takes(a.kind)) {
+                self.send_one(a, ch, sender, &base).await?;
             }
         }
         Ok(())
     }
 
-    async fn deliver_one(&self, a: &Alert, ch: &AlertChannel) -> Result<()> {
-        let sent = match Sender::of(ch) {
-            Ok(s) => s.send(&self.message(a).await?).await,
-            Err(e) => Err(e),
+    async fn send_one(
+        &self,
+        a: &Alert,
+        ch: &AlertChannel,
+        sender: &std::result::Result<Sender, String>,
+        base: &str,
+    ) -> Result<()> {
+        let error = match sender {
+            Ok(s) => s.send(&message(a, base)).await.err().map(|e| e.to_string()),
+            Err(e) => Some(e.clone()),
         };
-        let error = sent.err().map(|e| e.to_string());
         if let Some(e) = &error {
             tracing::warn!("alert {} to channel {}: {e}", a.id, ch.name);
         }
@@ -401,9 +413,14 @@ impl App {
     /// Tries the failed sends of open alerts again. Returns how many were tried.
     pub async fn retry_alert_deliveries(&self) -> Result<usize> {
         let failed = self.store.failed_deliveries(MAX_ATTEMPTS).await?;
+        if failed.is_empty() {
+            return Ok(0);
+        }
+        let base = self.alerts_base_url().await?;
         for (a, channel) in &failed {
             if let Some(ch) = self.store.get_alert_channel(*channel).await? {
-                self.deliver_one(a, &ch).await?;
+                let sender = Sender::of(&ch).map_err(|e| e.to_string());
+                self.send_one(a, &ch, &sender, &base).await?;
             }
         }
         Ok(failed.len())

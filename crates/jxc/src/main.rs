@@ -460,10 +460,7 @@ async fn run(cli: Cli) -> Result<ExitCode> {
                 },
         } => {
             if here {
-                let app = open(&cli.db).await?;
-                if app.store.counts().await?.skus > 0 {
-                    bail!("the benchmark needs an empty database, {} is not", cli.db);
-                }
+                let app = empty_app(&cli.db).await?;
                 let r = jxc_app::bench::bench_ledger(&app, moves).await?;
                 println!("{}", r.table());
                 if !r.check_clean {
@@ -483,10 +480,7 @@ async fn run(cli: Cli) -> Result<ExitCode> {
                 },
         } => {
             if here {
-                let app = open(&cli.db).await?;
-                if app.store.counts().await?.skus > 0 {
-                    bail!("the benchmark needs an empty database, {} is not", cli.db);
-                }
+                let app = empty_app(&cli.db).await?;
                 let r = jxc_app::bench_fulfil::bench_fulfil(&app, orders as usize, 50_000).await?;
                 println!("{}", r.table());
             } else {
@@ -503,10 +497,7 @@ async fn run(cli: Cli) -> Result<ExitCode> {
                 },
         } => {
             if here {
-                let app = open(&cli.db).await?;
-                if app.store.counts().await?.skus > 0 {
-                    bail!("the benchmark needs an empty database, {} is not", cli.db);
-                }
+                let app = empty_app(&cli.db).await?;
                 let r = jxc_app::bench_orders::bench_orders(&app, orders as usize).await?;
                 println!("{}", r.table());
             } else {
@@ -524,10 +515,7 @@ async fn run(cli: Cli) -> Result<ExitCode> {
                 },
         } => {
             if here {
-                let app = open(&cli.db).await?;
-                if app.store.counts().await?.skus > 0 {
-                    bail!("the benchmark needs an empty database, {} is not", cli.db);
-                }
+                let app = empty_app(&cli.db).await?;
                 let r = jxc_app::bench_count::bench_count(&app, lines as usize, mismatch).await?;
                 println!("{}", r.table());
                 if !r.check_clean {
@@ -548,10 +536,7 @@ async fn run(cli: Cli) -> Result<ExitCode> {
                 },
         } => {
             if here {
-                let app = open(&cli.db).await?;
-                if app.store.counts().await?.skus > 0 {
-                    bail!("the benchmark needs an empty database, {} is not", cli.db);
-                }
+                let app = empty_app(&cli.db).await?;
                 let r = jxc_app::bench_alerts::bench_alerts(&app, pairs as usize).await?;
                 println!("{}", r.table());
             } else {
@@ -568,10 +553,7 @@ async fn run(cli: Cli) -> Result<ExitCode> {
                 },
         } => {
             if here {
-                let app = open(&cli.db).await?;
-                if app.store.counts().await?.skus > 0 {
-                    bail!("the benchmark needs an empty database, {} is not", cli.db);
-                }
+                let app = empty_app(&cli.db).await?;
                 let r = jxc_app::bench_trace::bench_trace(&app, orders as usize).await?;
                 println!("{}", r.table());
             } else {
@@ -990,6 +972,15 @@ async fn check(db: &str, json: bool) -> Result<ExitCode> {
 
 /// Runs a benchmark once per backend, each in its own process so that its peak memory is
 /// its own.
+/// The database a benchmark runs on with `--here`: it must be empty.
+async fn empty_app(db: &str) -> Result<App> {
+    let app = open(db).await?;
+    if app.store.counts().await?.skus > 0 {
+        bail!("the benchmark needs an empty database, {db} is not");
+    }
+    Ok(app)
+}
+
 async fn bench_each(
     what: &str,
     flag: &str,

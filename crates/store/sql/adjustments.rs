@@ -99,14 +99,12 @@ async fn pending(c: &mut Conn, id: i64, what: &str) -> Result<StockAdjustment> {
         .await?
         .ok_or_else(|| StoreError::not_found("adjustment", id))?;
     if a.status != AdjustmentStatus::Pending {
-        return Err(StoreError::conflict(
-            "status",
-            format!(
-                "{} 当前为{}，不能{what} / the request is {}",
-                a.number,
-                a.status.label_zh(),
-                a.status.as_str()
-            ),
+        return Err(wrong_status(
+            "",
+            &a.number,
+            a.status.label_zh(),
+            a.status.as_str(),
+            what,
         ));
     }
     Ok(a)

@@ -119,14 +119,12 @@ fn refuse_unless(k: &StockCount, ok: &[CountStatus], what: &str) -> Result<()> {
     if ok.contains(&k.status) {
         return Ok(());
     }
-    Err(StoreError::conflict(
-        "status",
-        format!(
-            "盘点单 {} 当前为{}，不能{what} / the count is {}",
-            k.number,
-            k.status.label_zh(),
-            k.status.as_str()
-        ),
+    Err(wrong_status(
+        "盘点单 ",
+        &k.number,
+        k.status.label_zh(),
+        k.status.as_str(),
+        what,
     ))
 }
 

@@ -163,14 +163,12 @@ fn refuse_unless(t: &Transfer, ok: &[TransferStatus], what: &str) -> Result<()> 
     if ok.contains(&t.status) {
         return Ok(());
     }
-    Err(StoreError::conflict(
-        "status",
-        format!(
-            "调拨单 {} 当前为{}，不能{what} / the transfer is {}",
-            t.number,
-            t.status.label_zh(),
-            t.status.as_str()
-        ),
+    Err(wrong_status(
+        "调拨单 ",
+        &t.number,
+        t.status.label_zh(),
+        t.status.as_str(),
+        what,
     ))
 }
 

@@ -304,6 +304,20 @@ where
     r.try_get(name).db()
 }
 
+/// A document that cannot do `what` in its status: `盘点单 PD00000001 当前为已过账，不能作废`.
+pub(crate) fn wrong_status(
+    doc: &str,
+    number: &str,
+    status_zh: &str,
+    status: &str,
+    what: &str,
+) -> StoreError {
+    StoreError::conflict(
+        "status",
+        format!("{doc}{number} 当前为{status_zh}，不能{what} / it is {status}"),
+    )
+}
+
 /// Writes an audit-log row (who, when, what, before, after) in the caller's transaction.
 pub(crate) async fn audit(
     c: &mut Conn,
