@@ -296,8 +296,8 @@ pub async fn bench_fulfil(app: &App, n_orders: usize, n_skus: usize) -> Result<F
 
     let t1 = Instant::now();
     let (mut allocated, mut split, mut short) = (0, 0, 0);
-    for chunk in orders.chunks(1_000) {
-        for o in app.allocate_orders(&admin, chunk, &actor).await? {
+    {
+        for o in app.allocate_many(&admin, &orders, &actor).await? {
             match o.status.as_str() {
                 "allocated" => {
                     allocated += 1;

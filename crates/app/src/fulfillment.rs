@@ -1,29 +1,28 @@
 //! 分仓占用: approved orders are routed to a warehouse by the merchant's setup
 //! (`core::fulfillment::routing`) and their stock is reserved there, in one transaction
 //! with the allocation record; an order that cannot be fully reserved waits as 缺货 with
-//! what is missing. Holding or cancelling an order releases its allocation.
+//! what is missing. Holding or cancelling an order releases its allocation. Orders are
+//! allocated in batches (`fulfillment_batch`).
 
 use std::collections::BTreeMap;
 
-use jxc_core::fulfillment::routing::{
-    Candidate, Decision, Effect, OrderFacts, RoutingSetup, Rule, Stock, explode, route,
-};
+use jxc_core::fulfillment::routing::{Candidate, Decision, RoutingSetup};
 use jxc_core::ids::{OrderId, WarehouseId};
-use jxc_core::inventory::ReserveRequest;
 use jxc_core::orders::OrderState;
 use jxc_core::paging::{Page, PageRequest};
 use jxc_core::users::User;
-use jxc_store::{
-    Actor, Allocation, AllocationStatus, ListFilter, NewAllocation, ReservationRequest,
-    StoredOrder, SummaryBy, SummaryFilter,
-};
+use jxc_store::{Actor, Allocation, AllocationStatus, ListFilter};
 use serde::Serialize;
 
+use crate::fulfillment_batch::Short;
 use crate::{App, Error, Result};
 
 /// The `source_type` of the reservations an allocation makes (the order's platform id is
 /// their `source_ref`). Reservations made by hand for an order use their own type.
 pub const ALLOCATION: &str = "allocation";
+
+/// The most orders one batch routes and reserves (one transaction).
+pub const BATCH: usize = 1_000;
 
 /// The rule routing follows for an order merged (合单) with one already allocated.
 pub const MERGED_RULE: &str = "合单同仓 / merged orders ship together";
@@ -41,7 +40,7 @@ pub struct AllocationOutcome {
 }
 
 impl AllocationOutcome {
-    fn skipped(order_id: OrderId, message: impl Into<String>) -> Self {
+    pub(crate) fn skipped(order_id: OrderId, message: impl Into<String>) -> Self {
         AllocationOutcome {
             order_id,
             status: "skipped".into(),
@@ -94,33 +93,24 @@ impl App {
         ids: &[OrderId],
         actor: &Actor,
     ) -> Result<Vec<AllocationOutcome>> {
-        if ids.is_empty() || ids.len() > 1000 {
+        if ids.is_empty() || ids.len() > BATCH {
             return Err(Error::invalid(
                 "ids",
                 "请选择 1 到 1000 个订单 / choose 1 to 1000 orders",
             ));
         }
-        let setup = self.routing_setup().await?;
-        let mut candidates = self.candidates().await?;
-        let mut out = Vec::with_capacity(ids.len());
-        for id in ids {
-            let order = match self.order(user, *id).await {
-                Ok(o) => o,
-                Err(Error::NotFound { .. }) | Err(Error::Forbidden(_)) => {
-                    out.push(AllocationOutcome::skipped(
-                        *id,
-                        "订单不存在或不在你的店铺范围内 / no such order in your shops",
-                    ));
-                    continue;
-                }
-                Err(e) => return Err(e),
-            };
-            out.push(
-                self.allocate_one(&order, &setup, &mut candidates, actor)
-                    .await?,
-            );
-        }
-        Ok(out)
+        self.allocate_many(user, ids, actor).await
+    }
+
+    /// Routes and reserves any number of orders, a thousand a transaction (分配全部).
+    pub async fn allocate_many(
+        &self,
+        user: &User,
+        ids: &[OrderId],
+        actor: &Actor,
+    ) -> Result<Vec<AllocationOutcome>> {
+        self.allocate_batches(ids, Some(user), Short::Save, actor)
+            .await
     }
 
     /// 分配 every approved order without a blocking hold that is not allocated yet (缺货
@@ -143,16 +133,20 @@ impl App {
         };
         loop {
             let p = self.orders(&filter, &page).await?;
-            for o in p
+            let ids: Vec<OrderId> = p
                 .items
                 .iter()
                 .filter(|o| o.holds.iter().all(|h| h.informational()))
-            {
-                match self.store.get_allocation(o.id).await? {
-                    Some(a) if a.status == AllocationStatus::Allocated => {}
-                    _ => ready.push(o.id),
-                }
-            }
+                .map(|o| o.id)
+                .collect();
+            ready.extend(
+                self.store
+                    .allocation_inputs(&ids)
+                    .await?
+                    .into_iter()
+                    .filter(|o| o.allocation != Some(AllocationStatus::Allocated))
+                    .map(|o| o.order_id),
+            );
             match p.next {
                 Some(n) if ready.len() < limit => {
                     page.after = Some(
@@ -164,202 +158,29 @@ impl App {
             }
         }
         ready.truncate(limit);
-        if ready.is_empty() {
-            return Ok(Vec::new());
-        }
-        self.allocate_orders(user, &ready, actor).await
+        self.allocate_many(user, &ready, actor).await
     }
 
-    /// Orders waiting as 缺货 are tried again, oldest order first (after stock arrives).
+    /// Orders waiting as 缺货 are tried again, oldest order first (after stock arrives),
+    /// a thousand at a time; those still short keep their record.
     pub async fn retry_short_allocations(&self, actor: &Actor) -> Result<Vec<AllocationOutcome>> {
-        let short = self
-            .store
-            .list_allocations(
-                Some(AllocationStatus::Short),
-                &PageRequest {
-                    limit: jxc_core::paging::MAX_LIMIT,
-                    ..Default::default()
-                },
-            )
-            .await?;
-        if short.items.is_empty() {
-            return Ok(Vec::new());
-        }
-        let setup = self.routing_setup().await?;
-        let mut candidates = self.candidates().await?;
-        let mut out = Vec::new();
-        for a in short.items {
-            if let Some(order) = self.store.get_order(a.order_id).await? {
-                out.push(
-                    self.allocate_one(&order, &setup, &mut candidates, actor)
-                        .await?,
-                );
-            }
-        }
-        Ok(out)
-    }
-
-    /// Allocates one order; `candidates` carry today's load and count this allocation.
-    async fn allocate_one(
-        &self,
-        order: &StoredOrder,
-        setup: &RoutingSetup,
-        candidates: &mut [Candidate],
-        actor: &Actor,
-    ) -> Result<AllocationOutcome> {
-        let id = order.id;
-        if order.state != OrderState::Approved {
-            return Ok(AllocationOutcome::skipped(
-                id,
-                "订单未审核 / the order is not approved",
-            ));
-        }
-        // 缺货 and 可合单 only inform; any other live hold waits for a person.
-        if order.live_holds().any(|h| !h.reason.informational()) {
-            return Ok(AllocationOutcome::skipped(
-                id,
-                "订单有异常未解除 / the order is on hold",
-            ));
-        }
-        if let Some(a) = self.store.get_allocation(id).await?
-            && a.status == AllocationStatus::Allocated
-        {
-            return Ok(AllocationOutcome::skipped(
-                id,
-                "订单已分配 / allocated already",
-            ));
-        }
-        let Some(facts) = self.facts(order).await? else {
-            return Ok(AllocationOutcome::skipped(
-                id,
-                "有商品未匹配 / a line is not mapped to a SKU",
-            ));
-        };
-        let stock = self.stock_for(&facts.needs).await?;
-        // 合单: an order merged with one already allocated prefers its warehouse, so the
-        // group ships as one parcel (the decision names this rule).
-        let mut rules = setup.rules.clone();
-        if let Some(w) = self.merge_group_warehouse(order).await? {
-            rules.insert(
-                0,
-                Rule {
-                    name: MERGED_RULE.into(),
-                    effect: Effect::Prefer(vec![w]),
-                    ..Default::default()
-                },
-            );
-        }
-        let decision = route(
-            &facts,
-            candidates,
-            &stock,
-            &rules,
-            &setup.strategies,
-            setup.allow_split,
-        );
-        let complete = !decision.shipments.is_empty() && decision.missing.is_empty();
-        let reservations: Vec<ReservationRequest> = if complete {
-            decision
-                .shipments
-                .iter()
-                .flat_map(|s| {
-                    s.lines.iter().map(|(sku, qty)| ReservationRequest {
-                        request: ReserveRequest {
-                            sku: *sku,
-                            warehouse: s.warehouse,
-                            qty: *qty,
-                            location: None,
-                            lot: None,
-                        },
-                        source_type: ALLOCATION.into(),
-                        source_ref: order.order.platform_order_id.clone(),
-                    })
-                })
-                .collect()
-        } else {
-            Vec::new()
-        };
-        let json = serde_json::to_value(&decision)
-            .map_err(|e| Error::Internal(format!("decision: {e}")))?;
-        let new = NewAllocation {
-            order_id: id,
-            status: if complete {
-                AllocationStatus::Allocated
-            } else {
-                AllocationStatus::Short
-            },
-            decision: json,
-            warehouses: decision.shipments.iter().map(|s| s.warehouse).collect(),
-            reservations,
-        };
-        match self.store.save_allocation(&new, actor).await {
-            Ok(_) if complete => {
-                for c in candidates.iter_mut() {
-                    if new.warehouses.contains(&c.id) {
-                        c.routed_today += 1;
-                    }
-                }
-                Ok(AllocationOutcome {
-                    order_id: id,
-                    status: "allocated".into(),
-                    message: format!("{} 个包裹 / shipments", decision.shipments.len()),
-                    decision: Some(decision),
-                })
-            }
-            Ok(_) => Ok(AllocationOutcome {
-                order_id: id,
-                status: "short".into(),
-                message: "缺货，到货后重试 / short of stock: retried when stock arrives".into(),
-                decision: Some(decision),
-            }),
-            // Someone reserved the stock between reading and reserving: 缺货 for now, and
-            // the decision says so (it is retried like any other 缺货 order).
-            Err(jxc_store::StoreError::Domain(jxc_core::Error::InsufficientStock { .. })) => {
-                let mut raced = decision;
-                raced.shipments.clear();
-                raced.missing = facts.needs.iter().map(|(k, v)| (*k, *v)).collect();
-                raced.why.push(jxc_core::fulfillment::routing::Step {
-                    by: "库存刚被其他订单占用 / the stock was just taken by another order".into(),
-                    kept: Vec::new(),
-                    dropped: Vec::new(),
-                });
-                let short = NewAllocation {
-                    order_id: id,
-                    status: AllocationStatus::Short,
-                    decision: serde_json::to_value(&raced)
-                        .map_err(|e| Error::Internal(format!("decision: {e}")))?,
-                    warehouses: Vec::new(),
-                    reservations: Vec::new(),
-                };
-                match self.store.save_allocation(&short, actor).await {
-                    Ok(_) => Ok(AllocationOutcome {
-                        order_id: id,
-                        status: "short".into(),
-                        message: "库存刚被占用 / the stock was just taken".into(),
-                        decision: Some(raced),
-                    }),
-                    Err(jxc_store::StoreError::Conflict(_)) => Ok(AllocationOutcome::skipped(
-                        id,
-                        "订单已分配 / allocated already",
-                    )),
-                    Err(e) => Err(e.into()),
-                }
-            }
-            // Allocated at the same moment by another request.
-            Err(jxc_store::StoreError::Conflict(_)) => Ok(AllocationOutcome::skipped(
-                id,
-                "订单已分配 / allocated already",
-            )),
-            Err(e) => Err(e.into()),
-        }
+        let short: Vec<OrderId> = self
+            .all_allocations(AllocationStatus::Short)
+            .await?
+            .iter()
+            .map(|a| a.order_id)
+            .collect();
+        self.allocate_batches(&short, None, Short::Keep, actor)
+            .await
     }
 
     /// The one warehouse an order's 合单 group already ships from, if another order of
     /// the group is allocated whole to one warehouse.
-    async fn merge_group_warehouse(&self, order: &StoredOrder) -> Result<Option<WarehouseId>> {
-        let Some(group) = order.merge_group else {
-            return Ok(None);
-        };
+    pub(crate) async fn merge_group_warehouse(
+        &self,
+        order: OrderId,
+        group: OrderId,
+    ) -> Result<Option<WarehouseId>> {
         let members = self
             .store
             .list_orders(
@@ -370,7 +191,7 @@ impl App {
                 &PageRequest::default(),
             )
             .await?;
-        for m in members.items.iter().filter(|m| m.id != order.id) {
+        for m in members.items.iter().filter(|m| m.id != order) {
             if let Some(a) = self.store.get_allocation(m.id).await?
                 && a.status == AllocationStatus::Allocated
                 && let Ok(d) = serde_json::from_value::<Decision>(a.decision)
@@ -380,34 +201,6 @@ impl App {
             }
         }
         Ok(None)
-    }
-
-    /// What routing needs to know of an order; `None` when a line is not mapped.
-    pub(crate) async fn facts(&self, o: &StoredOrder) -> Result<Option<OrderFacts>> {
-        let mut lines = Vec::new();
-        let mut bundles = BTreeMap::new();
-        let mut weight = 0;
-        for l in &o.order.lines {
-            let Some(sku_id) = l.sku_id else {
-                return Ok(None);
-            };
-            let sku = self.sku(sku_id).await?;
-            weight += sku.fields.weight_g * l.qty;
-            if !sku.components.is_empty() {
-                bundles.insert(sku_id, sku.components.clone());
-            }
-            lines.push((sku_id, l.qty));
-        }
-        let shop = self.shop(o.order.shop_id).await?;
-        Ok(Some(OrderFacts {
-            shop: shop.fields.code,
-            province: o.order.receiver.province.clone(),
-            city: o.order.receiver.city.clone(),
-            amount: o.order.paid_amount.0,
-            weight_g: weight,
-            has_buyer_message: !o.order.buyer_message.trim().is_empty(),
-            needs: explode(&lines, &bundles),
-        }))
     }
 
     /// The warehouses, with the shipments routed to each since midnight China time. A
@@ -443,36 +236,6 @@ impl App {
                 active: w.fields.active,
             })
             .collect())
-    }
-
-    /// What each warehouse has available of these SKUs, now.
-    pub(crate) async fn stock_for(
-        &self,
-        needs: &jxc_core::fulfillment::routing::Needs,
-    ) -> Result<Stock> {
-        let mut stock = Stock::new();
-        for sku in needs.keys() {
-            let rows = self
-                .store
-                .stock_summary(
-                    &SummaryFilter {
-                        by: SummaryBy::SkuWarehouse,
-                        sku_id: Some(*sku),
-                        ..Default::default()
-                    },
-                    &PageRequest {
-                        limit: 500,
-                        ..Default::default()
-                    },
-                )
-                .await?;
-            for r in rows.items {
-                if let Some(w) = r.warehouse_id {
-                    stock.insert((w, *sku), r.available);
-                }
-            }
-        }
-        Ok(stock)
     }
 
     /// An order's allocation, if it has one.
@@ -520,27 +283,30 @@ impl App {
 }
 
 impl App {
-    /// For `jxc check`: every allocated order still holds its stock (its reservations are
-    /// live, or consumed by shipping), and every live reservation an allocation made
-    /// belongs to an allocated order.
-    pub(crate) async fn allocation_problems(&self) -> Result<Vec<String>> {
-        use jxc_store::ReservationStatus;
-        let mut allocated = Vec::new();
+    /// Every allocation of one status, by order id.
+    async fn all_allocations(&self, status: AllocationStatus) -> Result<Vec<Allocation>> {
+        let mut all = Vec::new();
         let mut page = PageRequest {
             limit: jxc_core::paging::MAX_LIMIT,
             ..Default::default()
         };
         loop {
-            let p = self
-                .store
-                .list_allocations(Some(AllocationStatus::Allocated), &page)
-                .await?;
-            allocated.extend(p.items);
+            let p = self.store.list_allocations(Some(status), &page).await?;
+            all.extend(p.items);
             match p.next {
                 Some(n) => page.after = Some(cursor(&n)?),
                 None => break,
             }
         }
+        Ok(all)
+    }
+
+    /// For `jxc check`: every allocated order still holds its stock (its reservations are
+    /// live, or consumed by shipping), and every live reservation an allocation made
+    /// belongs to an allocated order.
+    pub(crate) async fn allocation_problems(&self) -> Result<Vec<String>> {
+        use jxc_store::ReservationStatus;
+        let allocated = self.all_allocations(AllocationStatus::Allocated).await?;
         let mut by_status: BTreeMap<i64, (ReservationStatus, String, String)> = BTreeMap::new();
         for status in [ReservationStatus::Live, ReservationStatus::Released] {
             let mut page = PageRequest {

@@ -3,8 +3,9 @@
 //! warehouse's load. Stock is taken as it stands now, and each order sees all of it;
 //! capacity counts down through the replay as it would through a day.
 
-use jxc_core::fulfillment::routing::{OrderFacts, RoutingSetup, Stock};
+use jxc_core::fulfillment::routing::{OrderFacts, RoutingSetup};
 use jxc_core::fulfillment::what_if::{Setup, WhatIf, what_if};
+use jxc_core::ids::OrderId;
 use jxc_core::orders::OrderState;
 use jxc_core::paging::{Cursor, MAX_LIMIT, PageRequest};
 use jxc_core::users::User;
@@ -50,14 +51,19 @@ impl App {
         };
         'pages: loop {
             let p = self.orders(&filter, &page).await?;
-            for o in &p.items {
-                if o.state == OrderState::Cancelled {
-                    continue;
-                }
-                if let Some(order) = self.store.get_order(o.id).await?
-                    && let Some(f) = self.facts(&order).await?
-                {
-                    facts.push(f);
+            let ids: Vec<OrderId> = p
+                .items
+                .iter()
+                .filter(|o| o.state != OrderState::Cancelled)
+                .map(|o| o.id)
+                .collect();
+            let inputs = self.store.allocation_inputs(&ids).await?;
+            let skus = self.sku_facts(&inputs).await?;
+            let shops = self.shop_codes(&inputs).await?;
+            for o in &inputs {
+                // A 拆单 replays as its whole order: the simulation compares warehouses.
+                if let Ok(parts) = skus.facts(o, &shops[&o.shop_id]) {
+                    facts.push(whole(parts));
                     if facts.len() >= MAX_ORDERS {
                         break 'pages;
                     }
@@ -74,13 +80,9 @@ impl App {
             }
         }
         // Every SKU of the replay, in one stock picture; capacity counts from zero.
-        let mut all = OrderFacts::default();
-        for f in &facts {
-            for (sku, q) in &f.needs {
-                *all.needs.entry(*sku).or_default() += q;
-            }
-        }
-        let stock: Stock = self.stock_for(&all.needs).await?;
+        let stock = self
+            .stock_of(&crate::fulfillment_batch::skus_of(facts.iter()))
+            .await?;
         let mut candidates = self.candidates().await?;
         for c in &mut candidates {
             c.routed_today = 0;
@@ -93,4 +95,17 @@ impl App {
             &setup(&changed),
         ))
     }
+}
+
+/// An order's parts as one order: their needs and weights added up.
+fn whole(parts: Vec<OrderFacts>) -> OrderFacts {
+    let mut it = parts.into_iter();
+    let mut all = it.next().unwrap_or_default();
+    for p in it {
+        all.weight_g += p.weight_g;
+        for (sku, q) in p.needs {
+            *all.needs.entry(sku).or_default() += q;
+        }
+    }
+    all
 }

@@ -21,6 +21,7 @@ pub mod demo;
 mod error;
 pub mod exports;
 pub mod fulfillment;
+mod fulfillment_batch;
 pub mod fulfillment_report;
 pub mod fulfillment_what_if;
 pub mod imports;

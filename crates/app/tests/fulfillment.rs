@@ -165,6 +165,36 @@ fn orders() -> String {
     .join("\n")
 }
 
+/// A template row: order `id` of `buyer` to 杭州, `qty` of `code`.
+fn row(id: &str, buyer: &str, code: &str, qty: i64) -> String {
+    format!(
+        "{id},{buyer},买家{buyer},13800001111,,浙江省,杭州市,西湖区,文三路9号,,,,2026-11-20 09:00:00,2026-11-20 09:05:00,{code},商品,,{qty},10.00,0,0,,,"
+    )
+}
+
+/// Imports template rows into the shop.
+async fn import(app: &App, rows: &[String]) {
+    let shop = app
+        .shops(&Default::default(), &PageRequest::default())
+        .await
+        .unwrap()
+        .items[0]
+        .id;
+    let file = std::iter::once(HEAD.to_string())
+        .chain(rows.iter().cloned())
+        .collect::<Vec<_>>()
+        .join("\n");
+    app.import_order_file(
+        shop,
+        OrderFile::Template,
+        ("t.csv", file.as_bytes()),
+        None,
+        &actor(),
+    )
+    .await
+    .unwrap();
+}
+
 async fn order_id(app: &App, platform_id: &str) -> OrderId {
     app.orders(
         &OrderFilter {
@@ -399,33 +429,15 @@ async fn a_rule_sends_zhejiang_orders_to_guangzhou_and_a_bad_setup_names_its_fie
 /// another buyer still ships from 杭州.
 async fn merged_orders_ship_from_one_warehouse(app: App) {
     let m = merchant(&app).await;
-    let shop = app
-        .shops(&Default::default(), &PageRequest::default())
-        .await
-        .unwrap()
-        .items[0]
-        .id;
-    let row = |id: &str, buyer: &str, code: &str| {
-        format!(
-            "{id},{buyer},买家{buyer},13800001111,,浙江省,杭州市,西湖区,文三路9号,,,,2026-11-20 09:00:00,2026-11-20 09:05:00,{code},商品,,1,10.00,0,0,,,"
-        )
-    };
-    let file = [
-        HEAD.to_string(),
-        row("M1", "same", "CUP"),
-        row("M2", "same", "TEE"),
-        row("M3", "other", "TEE"),
-    ]
-    .join("\n");
-    app.import_order_file(
-        shop,
-        OrderFile::Template,
-        ("m.csv", file.as_bytes()),
-        None,
-        &actor(),
+    import(
+        &app,
+        &[
+            row("M1", "same", "CUP", 1),
+            row("M2", "same", "TEE", 1),
+            row("M3", "other", "TEE", 1),
+        ],
     )
-    .await
-    .unwrap();
+    .await;
     let (m1, m2, m3) = (
         order_id(&app, "M1").await,
         order_id(&app, "M2").await,
@@ -472,4 +484,86 @@ async fn merged_orders_ship_from_one_warehouse_on_sqlite() {
 async fn merged_orders_ship_from_one_warehouse_on_postgres() {
     let (app, _dir) = postgres().await;
     merged_orders_ship_from_one_warehouse(app).await;
+}
+
+/// S1 (2 T恤 + 1 杯子 to 杭州) ships whole from 广州 — the only warehouse with both. Split
+/// (拆单) into the T恤 and the 杯子, each part is routed on its own: the T恤 from 杭州
+/// nearby, the 杯子 from 广州.
+async fn a_split_order_is_routed_part_by_part(app: App) {
+    use jxc_core::orders::split::PartLine;
+    let m = merchant(&app).await;
+    import(
+        &app,
+        &[
+            row("S1", "b-S1", "TEE", 2),
+            row("S1", "b-S1", "CUP", 1),
+            row("S2", "b-S2", "TEE", 2),
+            row("S2", "b-S2", "CUP", 1),
+        ],
+    )
+    .await;
+    let (s1, s2) = (order_id(&app, "S1").await, order_id(&app, "S2").await);
+    app.split_order(
+        &admin(),
+        s1,
+        &[
+            vec![PartLine { line: 1, qty: 2 }],
+            vec![PartLine { line: 2, qty: 1 }],
+        ],
+        &actor(),
+    )
+    .await
+    .unwrap();
+    let approved = app
+        .approve_orders(&admin(), &[s1, s2], &actor())
+        .await
+        .unwrap();
+    assert!(approved.iter().all(|o| o.ok), "{approved:?}");
+    let out = app
+        .allocate_orders(&admin(), &[s1, s2], &actor())
+        .await
+        .unwrap();
+    let lines = |i: usize| -> Vec<(WarehouseId, Vec<(SkuId, i64)>)> {
+        out[i]
+            .decision
+            .iter()
+            .flat_map(|d| d.shipments.iter().map(|s| (s.warehouse, s.lines.clone())))
+            .collect()
+    };
+    assert_eq!(
+        lines(0),
+        vec![(m.hz, vec![(m.tee, 2)]), (m.gz, vec![(m.cup, 1)])],
+        "{out:#?}"
+    );
+    // S2, whole, sees what S1 took: 广州 still has both.
+    assert_eq!(
+        lines(1),
+        vec![(m.gz, vec![(m.tee, 2), (m.cup, 1)])],
+        "{out:#?}"
+    );
+    let why = &out[0].decision.as_ref().unwrap().why;
+    assert!(
+        why.iter().any(|s| s.by.starts_with("第 2 部分 / part 2")),
+        "{why:?}"
+    );
+    assert_eq!(reserved(&app, m.hz, m.tee).await, 2);
+    assert_eq!(reserved(&app, m.gz, m.cup).await, 2);
+    assert_eq!(reserved(&app, m.gz, m.tee).await, 2);
+    let saved = app.allocation(&admin(), s1).await.unwrap().unwrap();
+    assert_eq!(saved.status, AllocationStatus::Allocated);
+    assert_eq!(saved.reservation_ids.len(), 2);
+    let report = app.check().await.unwrap();
+    assert!(report.is_clean(), "{report:?}");
+}
+
+#[tokio::test]
+async fn a_split_order_is_routed_part_by_part_on_sqlite() {
+    let (app, _dir) = sqlite().await;
+    a_split_order_is_routed_part_by_part(app).await;
+}
+
+#[tokio::test]
+async fn a_split_order_is_routed_part_by_part_on_postgres() {
+    let (app, _dir) = postgres().await;
+    a_split_order_is_routed_part_by_part(app).await;
 }

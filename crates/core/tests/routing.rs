@@ -4,8 +4,10 @@
 use std::collections::BTreeMap;
 
 use jxc_core::catalog::BundleComponent;
+use jxc_core::fulfillment::allocating::{count_routed, is_complete, route_parts, take};
 use jxc_core::fulfillment::routing::{
-    Candidate, Decision, Effect, OrderFacts, Rule, Stock, Strategy as S, explode, route,
+    Candidate, Decision, Effect, OrderFacts, RoutingSetup, Rule, Shipment, Stock, Strategy as S,
+    explode, route,
 };
 use jxc_core::ids::{SkuId, WarehouseId};
 use proptest::prelude::*;
@@ -344,5 +346,159 @@ proptest! {
         prop_assert!(d.shipments.iter().all(|s| s.warehouse == WarehouseId(pick)));
         // The same input routes the same way.
         prop_assert_eq!(route(&o, &ws, &st, &[], &ALL, split), route(&o, &ws, &st, &[], &ALL, split));
+    }
+}
+
+// 拆单 routed part by part, and a batch taking stock as it goes (`allocating`).
+
+fn part(needs: &[(i64, i64)]) -> OrderFacts {
+    order("浙江省", needs)
+}
+
+fn no_split() -> RoutingSetup {
+    RoutingSetup {
+        allow_split: false,
+        ..Default::default()
+    }
+}
+
+fn run(parts: &[OrderFacts], ws: &[Candidate], st: &Stock, setup: &RoutingSetup) -> Decision {
+    route_parts(
+        parts,
+        ws,
+        st,
+        &setup.rules,
+        &setup.strategies,
+        setup.allow_split,
+    )
+}
+
+#[test]
+fn each_part_goes_to_the_warehouse_that_ships_it_whole_even_when_splitting_is_off() {
+    let ws = [wh(1, "浙江省", 1), wh(2, "广东省", 2)];
+    // SKU 10 only in 杭州 (1), SKU 20 only in 广州 (2): no warehouse ships the order.
+    let st = stock(&[(1, 10, 5), (2, 20, 5)]);
+    let d = run(&[part(&[(10, 2)]), part(&[(20, 1)])], &ws, &st, &no_split());
+    assert!(is_complete(&d), "{d:?}");
+    assert_eq!(
+        d.shipments,
+        vec![
+            Shipment {
+                warehouse: WarehouseId(1),
+                lines: vec![(SkuId(10), 2)]
+            },
+            Shipment {
+                warehouse: WarehouseId(2),
+                lines: vec![(SkuId(20), 1)]
+            },
+        ]
+    );
+    assert!(d.why.iter().any(|s| s.by.starts_with("第 2 部分 / part 2")));
+}
+
+#[test]
+fn a_later_part_sees_what_the_earlier_parts_took() {
+    let ws = [wh(1, "浙江省", 1), wh(2, "广东省", 2)];
+    // 3 of SKU 10 nearby, 5 far away: part 1 takes 2 nearby, part 2's 2 go far.
+    let st = stock(&[(1, 10, 3), (2, 10, 5)]);
+    let d = run(&[part(&[(10, 2)]), part(&[(10, 2)])], &ws, &st, &no_split());
+    assert_eq!(
+        d.shipments
+            .iter()
+            .map(|s| (s.warehouse.0, s.lines.clone()))
+            .collect::<Vec<_>>(),
+        vec![(1, vec![(SkuId(10), 2)]), (2, vec![(SkuId(10), 2)])]
+    );
+}
+
+#[test]
+fn parts_in_one_warehouse_ship_as_one_parcel_and_the_explanation_says_so() {
+    let ws = [wh(1, "浙江省", 1)];
+    let st = stock(&[(1, 10, 5), (1, 20, 5)]);
+    let d = run(
+        &[part(&[(10, 1)]), part(&[(20, 1), (10, 1)])],
+        &ws,
+        &st,
+        &RoutingSetup::default(),
+    );
+    assert_eq!(
+        d.shipments,
+        vec![Shipment {
+            warehouse: WarehouseId(1),
+            lines: vec![(SkuId(10), 2), (SkuId(20), 1)]
+        }]
+    );
+    assert!(d.why.iter().any(|s| s.by.contains("第 1、2 部分同仓")));
+}
+
+#[test]
+fn a_short_part_keeps_the_whole_order_waiting_with_what_that_part_misses() {
+    let ws = [wh(1, "浙江省", 1)];
+    let st = stock(&[(1, 10, 5), (1, 20, 1)]);
+    let d = run(&[part(&[(10, 1)]), part(&[(20, 3)])], &ws, &st, &no_split());
+    assert!(d.shipments.is_empty());
+    assert_eq!(d.missing, vec![(SkuId(20), 2)]);
+    assert!(!is_complete(&d));
+}
+
+#[test]
+fn taking_a_decision_lowers_the_stock_and_counts_the_load() {
+    let mut ws = [wh(1, "浙江省", 1), wh(2, "广东省", 2)];
+    let mut st = stock(&[(1, 10, 3), (2, 20, 1)]);
+    let d = run(&[part(&[(10, 2)]), part(&[(20, 1)])], &ws, &st, &no_split());
+    take(&mut st, &d);
+    count_routed(&mut ws, &d);
+    assert_eq!(st, stock(&[(1, 10, 1), (2, 20, 0)]));
+    assert_eq!(ws.map(|w| w.routed_today), [1, 1]);
+}
+
+proptest! {
+    #[test]
+    fn a_batch_routed_order_after_order_never_promises_a_unit_twice(
+        (ws, st, _, split) in world(),
+        batch in prop::collection::vec(
+            (prop::collection::vec(prop::collection::btree_map(0..5i64, 1..4i64, 1..3), 1..3), 0..6usize),
+            1..12,
+        ),
+    ) {
+        let mut left = st.clone();
+        let mut load = ws.clone();
+        let mut taken: BTreeMap<(WarehouseId, SkuId), i64> = BTreeMap::new();
+        for (parts, p) in &batch {
+            let parts: Vec<OrderFacts> = parts
+                .iter()
+                .map(|needs| {
+                    let mut o = order(PROVINCES[*p], &[]);
+                    o.needs = needs.iter().map(|(s, q)| (SkuId(*s), *q)).collect();
+                    o
+                })
+                .collect();
+            let d = match parts.as_slice() {
+                [whole] => route(whole, &load, &left, &[], &ALL, split),
+                parts => route_parts(parts, &load, &left, &[], &ALL, split),
+            };
+            if is_complete(&d) {
+                // Everything the parts need ships, once.
+                let mut need: BTreeMap<SkuId, i64> = BTreeMap::new();
+                for p in &parts {
+                    for (s, q) in &p.needs {
+                        *need.entry(*s).or_default() += q;
+                    }
+                }
+                let mut shipped: BTreeMap<SkuId, i64> = BTreeMap::new();
+                for s in &d.shipments {
+                    for (sku, q) in &s.lines {
+                        *shipped.entry(*sku).or_default() += q;
+                        *taken.entry((s.warehouse, *sku)).or_default() += q;
+                    }
+                }
+                prop_assert_eq!(shipped, need);
+                take(&mut left, &d);
+                count_routed(&mut load, &d);
+            }
+        }
+        for (k, q) in &taken {
+            prop_assert!(*q <= st.get(k).copied().unwrap_or(0).max(0), "{k:?} took {q}");
+        }
     }
 }

@@ -5,16 +5,16 @@
 use std::collections::BTreeSet;
 
 use async_trait::async_trait;
-use jxc_core::ids::{OrderId, ReservationId, WarehouseId};
+use jxc_core::ids::{OrderId, ReservationId, SkuId, WarehouseId};
 use jxc_core::paging::{Cursor, Page, PageRequest};
 use jxc_store::{
-    Actor, Allocation, AllocationStatus, FulfillmentStore, NewAllocation, ReservationStatus,
-    Result, StoreError,
+    Actor, Allocation, AllocationInput, AllocationStatus, FulfillmentStore, NewAllocation,
+    ReservationStatus, Result, RoutingSku, StoreError,
 };
 
 use super::SqlStore;
 use super::records::push_keyset;
-use super::reservations::{release_in, reserve_in};
+use super::reservations::release_in;
 use super::util::*;
 
 fn json_col(r: &Row, name: &str) -> Result<serde_json::Value> {
@@ -23,7 +23,7 @@ fn json_col(r: &Row, name: &str) -> Result<serde_json::Value> {
         .map_err(|e| StoreError::Database(format!("{name} is not JSON: {e}")))
 }
 
-fn allocation(r: &Row) -> Result<Allocation> {
+pub(super) fn allocation(r: &Row) -> Result<Allocation> {
     let status: String = col(r, "status")?;
     let ids: Vec<ReservationId> = serde_json::from_value(json_col(r, "reservation_ids")?)
         .map_err(|e| StoreError::Database(format!("reservation_ids: {e}")))?;
@@ -39,7 +39,7 @@ fn allocation(r: &Row) -> Result<Allocation> {
 }
 
 /// What the audit log keeps of an allocation.
-fn audit_json(a: &Allocation) -> serde_json::Value {
+pub(super) fn audit_json(a: &Allocation) -> serde_json::Value {
     serde_json::json!({
         "status": a.status,
         "decision": a.decision,
@@ -122,78 +122,41 @@ impl FulfillmentStore for SqlStore {
     }
 
     async fn save_allocation(&self, a: &NewAllocation, actor: &Actor) -> Result<Allocation> {
+        let mut saved = self
+            .save_allocations(std::slice::from_ref(a), actor)
+            .await?;
+        saved
+            .pop()
+            .ok_or_else(|| StoreError::Database("no allocation saved".into()))
+    }
+
+    async fn save_allocations(
+        &self,
+        a: &[NewAllocation],
+        actor: &Actor,
+    ) -> Result<Vec<Allocation>> {
         let mut tx = crate::dialect::begin_write(&self.write).await?;
-        if !lock_order(&mut tx, a.order_id).await? {
-            return Err(StoreError::not_found("order", a.order_id.0));
-        }
-        let before = allocation_of(&mut tx, a.order_id).await?;
-        if let Some(b) = &before {
-            if b.status == AllocationStatus::Allocated {
-                return Err(StoreError::conflict(
-                    "order_id",
-                    "订单已分配 / the order is allocated already",
-                ));
-            }
-            // A short allocation holds nothing: it is simply replaced.
-            delete_allocation(&mut tx, a.order_id).await?;
-        }
-        let now = now_ms();
-        let mut reservation_ids = Vec::new();
-        if a.status == AllocationStatus::Allocated {
-            if !a.reservations.is_empty() {
-                reservation_ids = reserve_in(&mut tx, &a.reservations, actor)
-                    .await?
-                    .into_iter()
-                    .map(|r| r.id)
-                    .collect();
-            }
-            let warehouses: BTreeSet<WarehouseId> = a.warehouses.iter().copied().collect();
-            insert_rows(
-                &mut tx,
-                "allocation_shipments",
-                &["order_id", "warehouse_id", "created_at"],
-                Vec::from_iter(
-                    warehouses
-                        .iter()
-                        .map(|w| vec![Val::I(a.order_id.0), Val::I(w.0), Val::I(now)]),
-                ),
-                "",
-            )
-            .await?;
-        }
-        let saved = Allocation {
-            order_id: a.order_id,
-            status: a.status,
-            decision: a.decision.clone(),
-            reservation_ids,
-            created_at: now,
-            created_by: actor.0.clone(),
-        };
-        let ids_json = serde_json::to_string(&saved.reservation_ids)
-            .map_err(|e| StoreError::Database(e.to_string()))?;
-        Sql::new("INSERT INTO order_allocations (order_id, status, decision, reservation_ids, created_at, created_by) VALUES ")
-            .tuple([
-                Val::I(saved.order_id.0),
-                saved.status.as_str().into(),
-                saved.decision.to_string().into(),
-                ids_json.into(),
-                Val::I(now),
-                actor.0.as_str().into(),
-            ])
-            .execute(&mut tx)
-            .await?;
-        audit(
-            &mut tx,
-            actor,
-            "allocate",
-            "order",
-            saved.order_id.0,
-            before.as_ref().map(audit_json),
-            Some(audit_json(&saved)),
-        )
-        .await?;
+        let saved = super::fulfillment_batch::save_allocations_in(&mut tx, a, actor).await?;
         tx.commit().await.db()?;
         Ok(saved)
+    }
+
+    async fn allocation_inputs(&self, ids: &[OrderId]) -> Result<Vec<AllocationInput>> {
+        let mut c = self.read.acquire().await.db()?;
+        super::fulfillment_batch::allocation_inputs(&mut c, ids).await
+    }
+
+    async fn routing_skus(&self, ids: &[SkuId]) -> Result<Vec<RoutingSku>> {
+        let mut c = self.read.acquire().await.db()?;
+        super::fulfillment_batch::routing_skus(&mut c, ids).await
+    }
+
+    async fn available_by_warehouse(
+        &self,
+        skus: &[SkuId],
+    ) -> Result<Vec<(SkuId, WarehouseId, i64)>> {
+        let mut c = self.read.acquire().await.db()?;
+        super::fulfillment_batch::available_by_warehouse(&mut c, skus).await
     }
 
     async fn get_allocation(&self, order: OrderId) -> Result<Option<Allocation>> {

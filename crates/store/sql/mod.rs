@@ -8,6 +8,7 @@ mod channels;
 mod count_schedules;
 mod counts;
 mod fulfillment;
+mod fulfillment_batch;
 mod inventory;
 mod inventory_lists;
 mod orders;

@@ -19,6 +19,20 @@ pub(super) async fn reserve_in(
     reqs: &[ReservationRequest],
     actor: &Actor,
 ) -> Result<Vec<Reservation>> {
+    Ok(reserve_in_indexed(c, reqs, actor)
+        .await?
+        .into_iter()
+        .map(|(_, r)| r)
+        .collect())
+}
+
+/// Reserves, and says which request each reservation is for (a request can take stock
+/// at several locations or lots, so several reservations).
+pub(super) async fn reserve_in_indexed(
+    c: &mut Conn,
+    reqs: &[ReservationRequest],
+    actor: &Actor,
+) -> Result<Vec<(usize, Reservation)>> {
     let mut l = Loaded::default();
     load_skus(c, &reqs.iter().map(|r| r.request.sku).collect(), &mut l).await?;
     load_warehouses(
@@ -105,7 +119,8 @@ pub(super) async fn reserve_in(
         .iter()
         .map(|r| (r.source_type.as_str(), r.source_ref.as_str()))
         .collect();
-    insert_reservations(c, &l, &before, &parts, &sources, actor).await
+    let made = insert_reservations(c, &l, &before, &parts, &sources, actor).await?;
+    Ok(parts.iter().map(|p| p.0).zip(made).collect())
 }
 
 /// Holds stock arriving in transit for a transfer: exactly `qty` at each key (locked
@@ -205,20 +220,34 @@ pub(super) async fn audit_reservations(
     action: &str,
     rs: &[Reservation],
 ) -> Result<()> {
-    let now = now_ms();
     let rows = rs.iter().map(|r| {
         let after = serde_json::json!({
             "sku_id": r.sku_id, "warehouse_id": r.warehouse_id, "location_id": r.location_id, "lot_id": r.lot_id,
             "qty": r.qty, "remaining": r.remaining, "status": r.status, "source_ref": r.source_ref,
         });
+        (r.id.0.to_string(), None, Some(after))
+    });
+    audit_many(c, actor, action, "reservation", rows.collect()).await
+}
+
+/// Audit-log rows of one action on many records of one entity: (id, before, after).
+pub(super) async fn audit_many(
+    c: &mut Conn,
+    actor: &Actor,
+    action: &str,
+    entity: &str,
+    rows: Vec<(String, Option<serde_json::Value>, Option<serde_json::Value>)>,
+) -> Result<()> {
+    let now = now_ms();
+    let rows = rows.into_iter().map(|(id, before, after)| {
         vec![
             Val::I(now),
             actor.0.as_str().into(),
             action.into(),
-            "reservation".into(),
-            r.id.0.to_string().into(),
-            Val::OT(None),
-            Val::OT(Some(after.to_string())),
+            entity.into(),
+            id.into(),
+            Val::OT(before.map(|v| v.to_string())),
+            Val::OT(after.map(|v| v.to_string())),
         ]
     });
     insert_rows(

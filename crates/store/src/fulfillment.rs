@@ -6,7 +6,10 @@
 //! its decision as JSON and reserves the stock in the same transaction as the decision.
 
 use async_trait::async_trait;
-use jxc_core::ids::{OrderId, ReservationId, WarehouseId};
+use jxc_core::catalog::BundleComponent;
+use jxc_core::ids::{OrderId, ReservationId, ShopId, SkuId, WarehouseId};
+use jxc_core::orders::split::PartLine;
+use jxc_core::orders::{HoldReason, OrderState};
 use jxc_core::paging::{Page, PageRequest};
 use serde::{Deserialize, Serialize};
 
@@ -67,6 +70,38 @@ pub struct Allocation {
     pub created_by: String,
 }
 
+/// What allocating an order needs to know of it, read for a whole batch at once (the
+/// full order is much more than routing looks at).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct AllocationInput {
+    pub order_id: OrderId,
+    pub shop_id: ShopId,
+    pub platform_order_id: String,
+    pub state: OrderState,
+    pub province: String,
+    pub city: String,
+    /// 分.
+    pub paid_amount: i64,
+    pub has_buyer_message: bool,
+    /// The lines in order: the SKU they map to (`None`: not mapped) and the quantity.
+    pub lines: Vec<(Option<SkuId>, i64)>,
+    /// Live holds.
+    pub holds: Vec<HoldReason>,
+    pub merge_group: Option<OrderId>,
+    /// 拆单: the parts it ships in (empty: whole).
+    pub parts: Vec<Vec<PartLine>>,
+    /// The status of its allocation, if it has one.
+    pub allocation: Option<AllocationStatus>,
+}
+
+/// What routing needs of a SKU: its weight, and its components if it is a bundle.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct RoutingSku {
+    pub id: SkuId,
+    pub weight_g: i64,
+    pub components: Vec<BundleComponent>,
+}
+
 /// 分仓: the routing setup and the allocation of orders.
 #[async_trait]
 pub trait FulfillmentStore: Send + Sync {
@@ -79,6 +114,22 @@ pub trait FulfillmentStore: Send + Sync {
     /// returned) and records a shipment per warehouse. An order allocated already is a
     /// conflict; a `Short` allocation of the order is replaced.
     async fn save_allocation(&self, a: &NewAllocation, actor: &Actor) -> Result<Allocation>;
+    /// Saves the allocations of many orders in one transaction, all or none: an error
+    /// (e.g. too little stock for one of them, or one allocated already) saves nothing.
+    /// The allocations are returned in the order given.
+    async fn save_allocations(&self, a: &[NewAllocation], actor: &Actor)
+    -> Result<Vec<Allocation>>;
+    /// What routing needs of these orders, in the order of `ids` (unknown ids are left
+    /// out).
+    async fn allocation_inputs(&self, ids: &[OrderId]) -> Result<Vec<AllocationInput>>;
+    /// Weight and bundle components of these SKUs (unknown ids are left out).
+    async fn routing_skus(&self, ids: &[SkuId]) -> Result<Vec<RoutingSku>>;
+    /// Available (on hand − reserved) of these SKUs per warehouse, where they have
+    /// balances.
+    async fn available_by_warehouse(
+        &self,
+        skus: &[SkuId],
+    ) -> Result<Vec<(SkuId, WarehouseId, i64)>>;
     async fn get_allocation(&self, order: OrderId) -> Result<Option<Allocation>>;
     /// Allocations by order id, optionally of one status.
     async fn list_allocations(

@@ -72,10 +72,8 @@ fn replay(
         }
         for s in &d.shipments {
             *out.load.entry(s.warehouse).or_default() += 1;
-            if let Some(w) = ws.iter_mut().find(|w| w.id == s.warehouse) {
-                w.routed_today += 1;
-            }
         }
+        super::allocating::count_routed(&mut ws, &d);
         decisions.push(d);
     }
     (out, decisions)

@@ -26,6 +26,7 @@ mod channels;
 mod count_schedules;
 mod counts;
 mod fulfillment;
+mod fulfillment_batch;
 mod orders;
 mod serials;
 mod shipments;
@@ -38,6 +39,7 @@ pub use channels::*;
 pub use count_schedules::*;
 pub use counts::*;
 pub use fulfillment::*;
+pub use fulfillment_batch::*;
 pub use orders::*;
 pub use serials::*;
 pub use shipments::*;
@@ -88,6 +90,8 @@ macro_rules! conformance_tests {
             a_short_allocation_is_replaced_by_a_real_one_when_stock_arrives,
             releasing_an_allocation_frees_its_stock_and_forgets_its_shipments,
             the_routing_setup_is_kept_and_every_change_is_audited,
+            a_batch_of_allocations_is_saved_all_or_none,
+            what_routing_needs_of_many_orders_is_read_at_once,
             allocated_orders_go_into_one_wave_of_their_warehouse_and_no_other,
             a_released_order_leaves_its_wave_and_a_dissolved_wave_gives_its_orders_back,
             a_shipment_ships_once_when_the_scan_matches_and_posts_the_issue_of_its_reservations,

@@ -1,0 +1,321 @@
+//! 分配 in batches: what routing needs of a thousand orders, read in a handful of
+//! queries, and their allocations saved in one transaction with multi-row writes.
+
+use std::collections::{BTreeMap, BTreeSet, HashMap};
+
+use jxc_core::catalog::BundleComponent;
+use jxc_core::ids::{OrderId, ReservationId, ShopId, SkuId, WarehouseId};
+use jxc_core::orders::split::PartLine;
+use jxc_core::orders::{HoldReason, OrderState};
+use jxc_store::{
+    Actor, Allocation, AllocationInput, AllocationStatus, NewAllocation, ReservationRequest,
+    Result, RoutingSku, StoreError,
+};
+
+use super::fulfillment::{allocation, audit_json};
+use super::reservations::{audit_many, reserve_in_indexed};
+use super::util::*;
+
+/// Ids a statement takes at once.
+const CHUNK: usize = 500;
+
+fn ids_of<T: Copy + Into<i64>>(ids: &[T]) -> impl Iterator<Item = Val> + '_ {
+    ids.iter().map(|i| Val::I((*i).into()))
+}
+
+pub(super) async fn allocation_inputs(
+    c: &mut Conn,
+    ids: &[OrderId],
+) -> Result<Vec<AllocationInput>> {
+    let mut found: HashMap<i64, AllocationInput> = HashMap::with_capacity(ids.len());
+    for chunk in ids.chunks(CHUNK) {
+        let mut sql = Sql::new(
+            "SELECT o.id, o.shop_id, o.platform_order_id, o.state, o.province, o.city, o.paid_amount, \
+             o.buyer_message, o.merge_group, a.status AS allocation \
+             FROM orders o LEFT JOIN order_allocations a ON a.order_id = o.id WHERE ",
+        );
+        push_in(&mut sql, "o.id", ids_of(chunk));
+        for r in sql.fetch_all(c).await? {
+            let id: i64 = col(&r, "id")?;
+            let state: String = col(&r, "state")?;
+            let allocation = col::<Option<String>>(&r, "allocation")?
+                .map(|s| {
+                    AllocationStatus::parse(&s).ok_or_else(|| {
+                        StoreError::Database(format!("unknown allocation status {s}"))
+                    })
+                })
+                .transpose()?;
+            found.insert(
+                id,
+                AllocationInput {
+                    order_id: OrderId(id),
+                    shop_id: ShopId(col(&r, "shop_id")?),
+                    platform_order_id: col(&r, "platform_order_id")?,
+                    state: OrderState::parse(&state).ok_or_else(|| {
+                        StoreError::Database(format!("unknown order state {state}"))
+                    })?,
+                    province: col(&r, "province")?,
+                    city: col(&r, "city")?,
+                    paid_amount: col(&r, "paid_amount")?,
+                    has_buyer_message: !col::<String>(&r, "buyer_message")?.trim().is_empty(),
+                    lines: Vec::new(),
+                    holds: Vec::new(),
+                    merge_group: col::<Option<i64>>(&r, "merge_group")?.map(OrderId),
+                    parts: Vec::new(),
+                    allocation,
+                },
+            );
+        }
+        let mut sql = Sql::new("SELECT order_id, sku_id, qty FROM order_lines WHERE ");
+        push_in(&mut sql, "order_id", ids_of(chunk));
+        for r in sql.push(" ORDER BY order_id, line_no").fetch_all(c).await? {
+            if let Some(o) = found.get_mut(&col::<i64>(&r, "order_id")?) {
+                o.lines.push((
+                    col::<Option<i64>>(&r, "sku_id")?.map(SkuId),
+                    col(&r, "qty")?,
+                ));
+            }
+        }
+        let mut sql =
+            Sql::new("SELECT order_id, reason FROM order_holds WHERE released_at IS NULL AND ");
+        push_in(&mut sql, "order_id", ids_of(chunk));
+        for r in sql.push(" ORDER BY id").fetch_all(c).await? {
+            if let Some(o) = found.get_mut(&col::<i64>(&r, "order_id")?) {
+                o.holds.push(
+                    HoldReason::parse(&col::<String>(&r, "reason")?).unwrap_or(HoldReason::Manual),
+                );
+            }
+        }
+        let mut sql = Sql::new("SELECT order_id, part_no, line_no, qty FROM order_parts WHERE ");
+        push_in(&mut sql, "order_id", ids_of(chunk));
+        for r in sql
+            .push(" ORDER BY order_id, part_no, line_no")
+            .fetch_all(c)
+            .await?
+        {
+            if let Some(o) = found.get_mut(&col::<i64>(&r, "order_id")?) {
+                let no = col::<i64>(&r, "part_no")?.max(1) as usize;
+                while o.parts.len() < no {
+                    o.parts.push(Vec::new());
+                }
+                o.parts[no - 1].push(PartLine {
+                    line: col::<i64>(&r, "line_no")? as usize,
+                    qty: col(&r, "qty")?,
+                });
+            }
+        }
+    }
+    Ok(ids.iter().filter_map(|i| found.remove(&i.0)).collect())
+}
+
+pub(super) async fn routing_skus(c: &mut Conn, ids: &[SkuId]) -> Result<Vec<RoutingSku>> {
+    let mut out = Vec::with_capacity(ids.len());
+    for chunk in ids.chunks(CHUNK) {
+        let mut sql = Sql::new("SELECT bundle_id, sku_id, qty FROM bundle_components WHERE ");
+        push_in(&mut sql, "bundle_id", ids_of(chunk));
+        let mut components: BTreeMap<i64, Vec<BundleComponent>> = BTreeMap::new();
+        for r in sql.push(" ORDER BY bundle_id, sku_id").fetch_all(c).await? {
+            components
+                .entry(col(&r, "bundle_id")?)
+                .or_default()
+                .push(BundleComponent {
+                    sku_id: SkuId(col(&r, "sku_id")?),
+                    qty: col(&r, "qty")?,
+                });
+        }
+        let mut sql = Sql::new("SELECT id, weight_g FROM skus WHERE ");
+        push_in(&mut sql, "id", ids_of(chunk));
+        for r in sql.push(" ORDER BY id").fetch_all(c).await? {
+            let id: i64 = col(&r, "id")?;
+            out.push(RoutingSku {
+                id: SkuId(id),
+                weight_g: col(&r, "weight_g")?,
+                components: components.remove(&id).unwrap_or_default(),
+            });
+        }
+    }
+    Ok(out)
+}
+
+pub(super) async fn available_by_warehouse(
+    c: &mut Conn,
+    skus: &[SkuId],
+) -> Result<Vec<(SkuId, WarehouseId, i64)>> {
+    let mut out = Vec::new();
+    for chunk in skus.chunks(CHUNK) {
+        let mut sql = Sql::new(
+            "SELECT sku_id, warehouse_id, CAST(SUM(on_hand) - SUM(reserved) AS BIGINT) AS available \
+             FROM stock_balances WHERE ",
+        );
+        push_in(&mut sql, "sku_id", ids_of(chunk));
+        for r in sql
+            .push(" GROUP BY sku_id, warehouse_id ORDER BY sku_id, warehouse_id")
+            .fetch_all(c)
+            .await?
+        {
+            out.push((
+                SkuId(col(&r, "sku_id")?),
+                WarehouseId(col(&r, "warehouse_id")?),
+                col(&r, "available")?,
+            ));
+        }
+    }
+    Ok(out)
+}
+
+/// Saves allocations in the caller's transaction: locks the orders, refuses an order
+/// allocated already (or named twice), replaces 缺货 allocations, reserves the stock of
+/// every allocated one in one go, and writes the allocations, their shipments and audit
+/// rows in multi-row statements.
+pub(super) async fn save_allocations_in(
+    c: &mut Conn,
+    allocs: &[NewAllocation],
+    actor: &Actor,
+) -> Result<Vec<Allocation>> {
+    if allocs.is_empty() {
+        return Ok(Vec::new());
+    }
+    let ids: Vec<OrderId> = allocs.iter().map(|a| a.order_id).collect();
+    let distinct: BTreeSet<OrderId> = ids.iter().copied().collect();
+    if distinct.len() != ids.len() {
+        return Err(StoreError::conflict(
+            "order_id",
+            "同一订单不能在一批中分配两次 / an order is named twice",
+        ));
+    }
+    let mut before: HashMap<i64, Allocation> = HashMap::new();
+    for chunk in ids.chunks(CHUNK) {
+        let mut sql = Sql::new("SELECT id FROM orders WHERE ");
+        push_in(&mut sql, "id", ids_of(chunk));
+        let locked: BTreeSet<i64> = sql
+            .push(" ORDER BY id")
+            .push(&crate::dialect::lock(""))
+            .fetch_all(c)
+            .await?
+            .iter()
+            .map(|r| col(r, "id"))
+            .collect::<Result<_>>()?;
+        if let Some(missing) = chunk.iter().find(|i| !locked.contains(&i.0)) {
+            return Err(StoreError::not_found("order", missing.0));
+        }
+        let mut sql = Sql::new("SELECT * FROM order_allocations WHERE ");
+        push_in(&mut sql, "order_id", ids_of(chunk));
+        for r in sql.fetch_all(c).await? {
+            let a = allocation(&r)?;
+            if a.status == AllocationStatus::Allocated {
+                return Err(StoreError::conflict(
+                    "order_id",
+                    format!(
+                        "订单 {0} 已分配 / order {0} is allocated already",
+                        a.order_id.0
+                    ),
+                ));
+            }
+            before.insert(a.order_id.0, a);
+        }
+    }
+    // A short allocation holds nothing: it is simply replaced.
+    let replaced: Vec<i64> = before.keys().copied().collect();
+    for chunk in replaced.chunks(CHUNK) {
+        for table in ["allocation_shipments", "order_allocations"] {
+            let mut sql = Sql::new(&format!("DELETE FROM {table} WHERE "));
+            push_in(&mut sql, "order_id", ids_of(chunk));
+            sql.execute(c).await?;
+        }
+    }
+    // Every allocated order's requests in one reservation call; `owner[i]` is the
+    // allocation request `i` belongs to.
+    let mut reqs: Vec<ReservationRequest> = Vec::new();
+    let mut owner: Vec<usize> = Vec::new();
+    for (k, a) in allocs.iter().enumerate() {
+        if a.status == AllocationStatus::Allocated {
+            reqs.extend(a.reservations.iter().cloned());
+            owner.extend(std::iter::repeat_n(k, a.reservations.len()));
+        }
+    }
+    let mut reserved: Vec<Vec<ReservationId>> = vec![Vec::new(); allocs.len()];
+    if !reqs.is_empty() {
+        for (i, r) in reserve_in_indexed(c, &reqs, actor).await? {
+            reserved[owner[i]].push(r.id);
+        }
+    }
+    let now = now_ms();
+    let mut shipments = Vec::new();
+    for a in allocs
+        .iter()
+        .filter(|a| a.status == AllocationStatus::Allocated)
+    {
+        let warehouses: BTreeSet<WarehouseId> = a.warehouses.iter().copied().collect();
+        shipments.extend(
+            warehouses
+                .iter()
+                .map(|w| vec![Val::I(a.order_id.0), Val::I(w.0), Val::I(now)]),
+        );
+    }
+    insert_rows(
+        c,
+        "allocation_shipments",
+        &["order_id", "warehouse_id", "created_at"],
+        shipments,
+        "",
+    )
+    .await?;
+    let saved: Vec<Allocation> = allocs
+        .iter()
+        .zip(reserved)
+        .map(|(a, reservation_ids)| Allocation {
+            order_id: a.order_id,
+            status: a.status,
+            decision: a.decision.clone(),
+            reservation_ids,
+            created_at: now,
+            created_by: actor.0.clone(),
+        })
+        .collect();
+    let mut rows = Vec::with_capacity(saved.len());
+    for s in &saved {
+        let ids_json = serde_json::to_string(&s.reservation_ids)
+            .map_err(|e| StoreError::Database(e.to_string()))?;
+        rows.push(vec![
+            Val::I(s.order_id.0),
+            s.status.as_str().into(),
+            s.decision.to_string().into(),
+            ids_json.into(),
+            Val::I(now),
+            actor.0.as_str().into(),
+        ]);
+    }
+    insert_rows(
+        c,
+        "order_allocations",
+        &[
+            "order_id",
+            "status",
+            "decision",
+            "reservation_ids",
+            "created_at",
+            "created_by",
+        ],
+        rows,
+        "",
+    )
+    .await?;
+    audit_many(
+        c,
+        actor,
+        "allocate",
+        "order",
+        saved
+            .iter()
+            .map(|s| {
+                (
+                    s.order_id.0.to_string(),
+                    before.get(&s.order_id.0).map(audit_json),
+                    Some(audit_json(s)),
+                )
+            })
+            .collect(),
+    )
+    .await?;
+    Ok(saved)
+}
