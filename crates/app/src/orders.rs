@@ -17,12 +17,15 @@ use jxc_store::{
 use serde::Serialize;
 
 use crate::imports::RowError;
-use crate::imports::orders::{ParsedOrders, parse_taobao, parse_template};
+use crate::imports::orders::{ParsedOrders, parse_taobao, parse_template_each};
 use crate::partners::require_shop;
 use crate::{App, Error, Result};
 
 /// Orders written per transaction when importing.
 const BATCH: usize = 1000;
+
+/// A batch written: what went in and what became of each order.
+type Written = (Vec<IncomingOrder>, Vec<jxc_store::OrderImportOutcome>);
 
 /// Which file an order import reads.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -53,14 +56,15 @@ pub struct OrderImportReport {
 /// Turns platform items into SKUs: a listing (shop + platform item/sku id) first, then
 /// the line's 商家编码 as a SKU code.
 struct Mapper {
-    by_platform: HashMap<(String, String), SkuId>,
+    /// Platform item id → platform sku id → SKU.
+    by_platform: HashMap<String, HashMap<String, SkuId>>,
     by_outer: HashMap<String, SkuId>,
     by_code: HashMap<String, Option<SkuId>>,
 }
 
 impl App {
     async fn mapper(&self, shop: ShopId) -> Result<Mapper> {
-        let mut by_platform = HashMap::new();
+        let mut by_platform: HashMap<String, HashMap<String, SkuId>> = HashMap::new();
         let mut by_outer = HashMap::new();
         let filter = ListFilter {
             parent_id: Some(shop.0),
@@ -73,10 +77,10 @@ impl App {
             let p = self.store.list_listings(&filter, &page).await?;
             for l in &p.items {
                 let f = &l.fields;
-                by_platform.insert(
-                    (f.platform_item_id.clone(), f.platform_sku_id.clone()),
-                    f.sku_id,
-                );
+                by_platform
+                    .entry(f.platform_item_id.clone())
+                    .or_default()
+                    .insert(f.platform_sku_id.clone(), f.sku_id);
                 if !f.outer_code.is_empty() {
                     by_outer.insert(f.outer_code.clone(), f.sku_id);
                 }
@@ -98,24 +102,23 @@ impl App {
             if l.sku_id.is_some() {
                 continue;
             }
-            let key = (l.platform_item_id.clone(), l.platform_sku_id.clone());
             l.sku_id = m
                 .by_platform
-                .get(&key)
+                .get(&l.platform_item_id)
+                .and_then(|skus| skus.get(&l.platform_sku_id))
                 .or_else(|| m.by_outer.get(&l.outer_code))
                 .copied();
             if l.sku_id.is_none() && !l.outer_code.is_empty() {
-                let code = l.outer_code.clone();
-                let found = match m.by_code.get(&code) {
+                let found = match m.by_code.get(&l.outer_code) {
                     Some(f) => *f,
                     None => {
                         let f = self
                             .store
-                            .get_sku_by_code(&code)
+                            .get_sku_by_code(&l.outer_code)
                             .await?
                             .filter(|s| s.fields.active)
                             .map(|s| s.id);
-                        m.by_code.insert(code, f);
+                        m.by_code.insert(l.outer_code.clone(), f);
                         f
                     }
                 };
@@ -130,12 +133,12 @@ impl App {
     /// across the batches of one import.
     async fn available_for(
         &self,
-        orders: &[NewOrder],
+        orders: &[(usize, NewOrder)],
         kinds: &mut HashMap<SkuId, Vec<BundleComponent>>,
     ) -> Result<HashMap<SkuId, i64>> {
         let skus: BTreeSet<SkuId> = orders
             .iter()
-            .flat_map(|o| o.lines.iter().filter_map(|l| l.sku_id))
+            .flat_map(|(_, o)| o.lines.iter().filter_map(|l| l.sku_id))
             .collect();
         let mut bundles = HashMap::new();
         let mut stock_skus = BTreeSet::new();
@@ -188,11 +191,38 @@ impl App {
                 format!("店铺 {shop} 不存在 / no such shop"),
             ));
         }
-        let parsed: ParsedOrders = match kind {
-            OrderFile::Taobao => parse_taobao(shop, file, lines),
-            OrderFile::Template => parse_template(shop, file),
+        let (parsed, mut report) = match kind {
+            OrderFile::Taobao => {
+                let mut parsed: ParsedOrders = parse_taobao(shop, file, lines);
+                let orders = std::mem::take(&mut parsed.orders);
+                let report = self.intake(shop, orders, actor).await?;
+                (parsed, report)
+            }
+            OrderFile::Template => {
+                // Read on a blocking thread, taken in batch by batch as it is read.
+                let (tx, rx) = tokio::sync::mpsc::channel(2);
+                let (name, bytes) = (file.0.to_string(), file.1.to_vec());
+                let reading = tokio::task::spawn_blocking(move || {
+                    let mut batch = Vec::with_capacity(BATCH);
+                    let parsed = parse_template_each(shop, (&name, &bytes), &mut |row, order| {
+                        batch.push((row, order));
+                        if batch.len() == BATCH {
+                            // A closed channel means the intake failed: its error is reported.
+                            let _ = tx.blocking_send(std::mem::take(&mut batch));
+                        }
+                    });
+                    if !batch.is_empty() {
+                        let _ = tx.blocking_send(batch);
+                    }
+                    parsed
+                });
+                let report = self.intake_batches(shop, rx, actor).await;
+                let parsed = reading
+                    .await
+                    .map_err(|e| Error::Internal(format!("reading the order file: {e}")))?;
+                (parsed, report?)
+            }
         };
-        let mut report = self.intake(shop, parsed.orders, actor).await?;
         report.total_rows = parsed.total_rows;
         report.errors = parsed.errors;
         report.errors.sort_by_key(|e| e.row);
@@ -207,10 +237,31 @@ impl App {
         orders: Vec<(usize, NewOrder)>,
         actor: &Actor,
     ) -> Result<OrderImportReport> {
-        let mut report = OrderImportReport {
-            total_rows: orders.len(),
-            ..Default::default()
-        };
+        let total = orders.len();
+        let (tx, rx) = tokio::sync::mpsc::channel(total.div_ceil(BATCH).max(1));
+        let mut orders = orders.into_iter();
+        loop {
+            let batch: Vec<(usize, NewOrder)> = orders.by_ref().take(BATCH).collect();
+            if batch.is_empty() || tx.try_send(batch).is_err() {
+                break;
+            }
+        }
+        drop(tx);
+        let mut report = self.intake_batches(shop, rx, actor).await?;
+        report.total_rows = total;
+        Ok(report)
+    }
+
+    /// [`App::intake`] of orders arriving in batches (a file still being read). While a
+    /// batch is written, the next one is mapped and checked; batches are written one
+    /// after the other, each followed by its review rules, as without the overlap.
+    async fn intake_batches(
+        &self,
+        shop: ShopId,
+        mut batches: tokio::sync::mpsc::Receiver<Vec<(usize, NewOrder)>>,
+        actor: &Actor,
+    ) -> Result<OrderImportReport> {
+        let mut report = OrderImportReport::default();
         let mut mapper = self.mapper(shop).await?;
         let mut kinds = HashMap::new();
         let platform = self
@@ -225,13 +276,14 @@ impl App {
             .into_iter()
             .filter(|r| r.fields.active)
             .collect();
-        for chunk in orders.chunks(BATCH) {
-            let mut orders: Vec<(usize, NewOrder)> = chunk.to_vec();
-            for (_, o) in &mut orders {
-                self.map_lines(&mut mapper, o).await?;
+        let mut writing: Option<tokio::task::JoinHandle<Result<Written>>> = None;
+        while let Some(mut orders) = batches.recv().await {
+            let prepared = self.prepare(&mut mapper, &mut kinds, &mut orders).await;
+            if let Some(w) = writing.take() {
+                self.written(w, &mut report, &rules, &platform, actor)
+                    .await?;
             }
-            let plain: Vec<NewOrder> = orders.iter().map(|(_, o)| o.clone()).collect();
-            let available = self.available_for(&plain, &mut kinds).await?;
+            let available = prepared?;
             let incoming: Vec<IncomingOrder> = orders
                 .into_iter()
                 .map(|(row, order)| IncomingOrder {
@@ -240,27 +292,64 @@ impl App {
                     order,
                 })
                 .collect();
-            let outcomes = self.store.import_orders(&incoming, actor).await?;
-            let mut created = Vec::new();
-            for (o, inc) in outcomes.iter().zip(&incoming) {
-                match o.action {
-                    OrderImportAction::Created => report.created += 1,
-                    OrderImportAction::Changed => report.changed += 1,
-                    OrderImportAction::Unchanged => report.unchanged += 1,
-                }
-                if o.action != OrderImportAction::Unchanged {
-                    report.order_ids.push(o.order_id);
-                    if !inc.holds.is_empty() || !o.changes.is_empty() {
-                        report.held += 1;
-                    }
-                }
-                if o.action == OrderImportAction::Created {
-                    created.push((o.order_id, &inc.order));
-                }
-            }
-            self.apply_rules(&rules, &platform, &created, actor).await?;
+            let store = self.store.clone();
+            let actor = actor.clone();
+            writing = Some(tokio::spawn(async move {
+                let outcomes = store.import_orders(&incoming, &actor).await?;
+                Ok((incoming, outcomes))
+            }));
+        }
+        if let Some(w) = writing.take() {
+            self.written(w, &mut report, &rules, &platform, actor)
+                .await?;
         }
         Ok(report)
+    }
+
+    /// Maps the lines of a batch to SKUs and reads the stock its detectors need.
+    async fn prepare(
+        &self,
+        mapper: &mut Mapper,
+        kinds: &mut HashMap<SkuId, Vec<BundleComponent>>,
+        orders: &mut [(usize, NewOrder)],
+    ) -> Result<HashMap<SkuId, i64>> {
+        for (_, o) in orders.iter_mut() {
+            self.map_lines(mapper, o).await?;
+        }
+        self.available_for(orders, kinds).await
+    }
+
+    /// Waits for a batch being written, counts what it did and runs the review rules on
+    /// the orders it created.
+    async fn written(
+        &self,
+        writing: tokio::task::JoinHandle<Result<Written>>,
+        report: &mut OrderImportReport,
+        rules: &[Rule],
+        platform: &str,
+        actor: &Actor,
+    ) -> Result<()> {
+        let (incoming, outcomes) = writing
+            .await
+            .map_err(|e| Error::Internal(format!("order import task: {e}")))??;
+        let mut created = Vec::new();
+        for (o, inc) in outcomes.iter().zip(&incoming) {
+            match o.action {
+                OrderImportAction::Created => report.created += 1,
+                OrderImportAction::Changed => report.changed += 1,
+                OrderImportAction::Unchanged => report.unchanged += 1,
+            }
+            if o.action != OrderImportAction::Unchanged {
+                report.order_ids.push(o.order_id);
+                if !inc.holds.is_empty() || !o.changes.is_empty() {
+                    report.held += 1;
+                }
+            }
+            if o.action == OrderImportAction::Created {
+                created.push((o.order_id, &inc.order));
+            }
+        }
+        self.apply_rules(rules, platform, &created, actor).await
     }
 
     /// 审单规则 on newly created orders: holds (with the rule's note), tags, priority, and

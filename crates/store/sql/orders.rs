@@ -75,6 +75,11 @@ const LINE_COLS: &[&str] = &[
 ];
 
 fn platform_values(o: &NewOrder, source: &str, now: i64) -> Vec<Val> {
+    platform_values_keyed(o, source, o.merge_key(), now)
+}
+
+/// [`platform_values`] with the merge key already worked out.
+fn platform_values_keyed(o: &NewOrder, source: &str, merge_key: String, now: i64) -> Vec<Val> {
     let r = &o.receiver;
     vec![
         o.platform_status.as_str().into(),
@@ -101,7 +106,7 @@ fn platform_values(o: &NewOrder, source: &str, now: i64) -> Vec<Val> {
         Val::I(o.discount_platform.0),
         Val::I(o.points_value.0),
         Val::I(o.paid_amount.0),
-        o.merge_key().into(),
+        Val::T(merge_key),
         source.into(),
         Val::I(now),
     ]
@@ -135,7 +140,11 @@ fn line_rows(order_id: i64, lines: &[OrderLine]) -> Vec<Vec<Val>> {
 }
 
 fn source_json(o: &NewOrder) -> Result<String> {
-    serde_json::to_string(o).map_err(|e| StoreError::Database(format!("order to JSON: {e}")))
+    // Sized for a usual order up front: growing the buffer step by step costs more.
+    let mut buf = Vec::with_capacity(1024 + 384 * o.lines.len());
+    serde_json::to_writer(&mut buf, o)
+        .map_err(|e| StoreError::Database(format!("order to JSON: {e}")))?;
+    String::from_utf8(buf).map_err(|e| StoreError::Database(format!("order to JSON: {e}")))
 }
 
 /// Holds and events written at the end of an import, in bulk.
@@ -159,14 +168,32 @@ impl Writes {
     }
 
     fn event(&mut self, order: i64, kind: &str, detail: &str, now: i64, actor: &Actor) {
+        self.event_untouched(order, kind, detail.into(), now, actor);
+        self.touched.insert(order);
+    }
+
+    /// A hold on an order created in this transaction, whose row was written with
+    /// `held` already set: no refresh of `held` needed.
+    fn hold_new(&mut self, order: i64, reason: HoldReason, now: i64, actor: &Actor) {
+        self.holds.push(vec![
+            Val::I(order),
+            reason.as_str().into(),
+            "".into(),
+            Val::I(now),
+            actor.0.as_str().into(),
+        ]);
+        self.event_untouched(order, "held", reason.as_str().into(), now, actor);
+    }
+
+    /// An event that changes nothing `held` depends on.
+    fn event_untouched(&mut self, order: i64, kind: &str, detail: Val, now: i64, actor: &Actor) {
         self.events.push(vec![
             Val::I(order),
             Val::I(now),
             actor.0.as_str().into(),
             kind.into(),
-            detail.into(),
+            detail,
         ]);
-        self.touched.insert(order);
     }
 
     /// Writes what was gathered and commits.
@@ -467,13 +494,13 @@ impl OrderStore for SqlStore {
             .iter()
             .map(|r| Ok((col(r, "id")?, col(r, "platform")?)))
             .collect::<Result<_>>()?;
-        // What is already there under the same platform order ids.
+        // What is already there under the same platform order ids: platform order id →
+        // shop → (id, source, state). The shops of one id also tell duplicates apart.
         let pids: BTreeSet<&str> = incoming
             .iter()
             .map(|o| o.order.platform_order_id.as_str())
             .collect();
-        let mut known: HashMap<(i64, String), (i64, String, OrderState)> = HashMap::new();
-        let mut by_pid: HashMap<String, Vec<i64>> = HashMap::new();
+        let mut known: HashMap<String, HashMap<i64, (i64, String, OrderState)>> = HashMap::new();
         let pids: Vec<&str> = pids.into_iter().collect();
         for chunk in pids.chunks(500) {
             let mut sql = Sql::new(
@@ -489,33 +516,39 @@ impl OrderStore for SqlStore {
                 let pid: String = col(&r, "platform_order_id")?;
                 let state = OrderState::parse(&col::<String>(&r, "state")?)
                     .unwrap_or(OrderState::PendingReview);
-                by_pid.entry(pid.clone()).or_default().push(shop);
-                known.insert(
-                    (shop, pid),
-                    (col(&r, "id")?, col(&r, "source_json")?, state),
-                );
+                known
+                    .entry(pid)
+                    .or_default()
+                    .insert(shop, (col(&r, "id")?, col(&r, "source_json")?, state));
             }
         }
+        let known_at = |known: &HashMap<String, HashMap<i64, (i64, String, OrderState)>>,
+                        o: &NewOrder| {
+            known
+                .get(o.platform_order_id.as_str())
+                .is_some_and(|m| m.contains_key(&o.shop_id.0))
+        };
         let new_count = incoming
             .iter()
-            .filter(|o| {
-                !known.contains_key(&(o.order.shop_id.0, o.order.platform_order_id.clone()))
-            })
+            .filter(|o| !known_at(&known, &o.order))
             .count();
         let mut ids = crate::dialect::next_ids(&mut tx, "orders", new_count)
             .await?
             .into_iter();
         let mut w = Writes::default();
-        let mut order_rows = Vec::new();
+        let mut order_rows = Vec::with_capacity(new_count);
         let mut lines = Vec::new();
         let mut outcomes = Vec::with_capacity(incoming.len());
         let mut keys = BTreeSet::new();
         for inc in incoming {
             let o = &inc.order;
             let source = source_json(o)?;
-            let key = (o.shop_id.0, o.platform_order_id.clone());
-            if let Some((id, old_source, state)) = known.get(&key).cloned() {
-                if old_source == source {
+            let found_known = known
+                .get(o.platform_order_id.as_str())
+                .and_then(|m| m.get(&o.shop_id.0))
+                .map(|(id, old_source, state)| (*id, old_source == &source, *state));
+            if let Some((id, same, state)) = found_known {
+                if same {
                     outcomes.push(OrderImportOutcome {
                         row: inc.row,
                         order_id: OrderId(id),
@@ -524,7 +557,8 @@ impl OrderStore for SqlStore {
                     });
                     continue;
                 }
-                let old: NewOrder = serde_json::from_str(&old_source)
+                let old_source = &known[o.platform_order_id.as_str()][&o.shop_id.0].1;
+                let old: NewOrder = serde_json::from_str(old_source)
                     .map_err(|e| StoreError::Database(format!("stored order JSON: {e}")))?;
                 let found = changes(&old, o);
                 let mut sql = Sql::new("UPDATE orders SET ");
@@ -598,39 +632,43 @@ impl OrderStore for SqlStore {
             let Some(id) = ids.next() else {
                 return Err(StoreError::Database("order id allocation ran short".into()));
             };
-            known.insert(key, (id, source.clone(), OrderState::PendingReview));
-            let mut row = vec![
-                Val::I(id),
-                Val::I(o.shop_id.0),
-                o.platform_order_id.as_str().into(),
-                OrderState::PendingReview.as_str().into(),
-                Val::B(false),
-            ];
-            row.extend(platform_values(o, &source, now));
-            row.push(Val::I(now));
-            order_rows.push(row);
-            lines.extend(line_rows(id, &o.lines));
-            w.event(id, "imported", &format!("row {}", inc.row), now, actor);
             let mut holds: Vec<HoldReason> = inc.holds.clone();
             let platform = platforms.get(&o.shop_id.0);
-            let dup = by_pid.get(&o.platform_order_id).is_some_and(|shops| {
-                shops
-                    .iter()
-                    .any(|s| *s != o.shop_id.0 && platforms.get(s) == platform)
-            });
+            let shops = known.entry(o.platform_order_id.clone()).or_default();
+            let dup = shops
+                .keys()
+                .any(|s| *s != o.shop_id.0 && platforms.get(s) == platform);
             if dup {
                 holds.push(HoldReason::Duplicate);
             }
             holds.sort();
             holds.dedup();
+            let merge_key = o.merge_key();
+            let mut row = Vec::with_capacity(OUR_COLS.len() + PLATFORM_COLS.len() + 1);
+            row.extend([
+                Val::I(id),
+                Val::I(o.shop_id.0),
+                o.platform_order_id.as_str().into(),
+                OrderState::PendingReview.as_str().into(),
+                // Its holds are written below, in this transaction.
+                Val::B(!holds.is_empty()),
+            ]);
+            row.extend(platform_values_keyed(o, &source, merge_key.clone(), now));
+            row.push(Val::I(now));
+            order_rows.push(row);
+            shops.insert(o.shop_id.0, (id, source, OrderState::PendingReview));
+            lines.extend(line_rows(id, &o.lines));
+            w.event_untouched(
+                id,
+                "imported",
+                format!("row {}", inc.row).into(),
+                now,
+                actor,
+            );
             for r in holds {
-                w.hold(id, r, "", now, actor);
+                w.hold_new(id, r, now, actor);
             }
-            by_pid
-                .entry(o.platform_order_id.clone())
-                .or_default()
-                .push(o.shop_id.0);
-            keys.insert(o.merge_key());
+            keys.insert(merge_key);
             outcomes.push(OrderImportOutcome {
                 row: inc.row,
                 order_id: OrderId(id),

@@ -42,6 +42,8 @@
 //!   payment; `paid_at` stays empty, which is what says it is unpaid. When the payment
 //!   arrives, only `paid_at` changes.
 
+use std::borrow::Cow;
+
 use jxc_core::FieldError;
 use jxc_core::money::Fen;
 use jxc_core::orders::OrderLine;
@@ -56,7 +58,7 @@ mod template;
 
 pub use address::split_address;
 pub use taobao::{SUMMARY_LINE_SPEC, parse_taobao};
-pub use template::{parse_template, template_headers};
+pub use template::{parse_template, parse_template_each, template_headers};
 
 /// What an order file holds: the good orders, the bad rows, how many data rows it had.
 #[derive(Debug, Clone, Default, serde::Serialize)]
@@ -128,11 +130,21 @@ pub fn china_time_ms(s: &str) -> Option<i64> {
 /// Text for an order field: control characters (a buyer message may span lines) become
 /// spaces, and the ends are trimmed. Nothing is cut.
 fn clean_text(s: &str) -> String {
-    s.chars()
-        .map(|c| if c.is_control() { ' ' } else { c })
-        .collect::<String>()
-        .trim()
-        .to_string()
+    clean_str(s).into_owned()
+}
+
+/// [`clean_text`] without a copy when there is nothing to replace.
+fn clean_str(s: &str) -> Cow<'_, str> {
+    if !s.chars().any(char::is_control) {
+        return Cow::Borrowed(s.trim());
+    }
+    Cow::Owned(
+        s.chars()
+            .map(|c| if c.is_control() { ' ' } else { c })
+            .collect::<String>()
+            .trim()
+            .to_string(),
+    )
 }
 
 /// Reads the cells of one row, collecting the errors of the bad ones.
@@ -158,11 +170,16 @@ impl<'a> Cells<'a> {
 
     /// The cleaned text of the cell ("" when the column is missing).
     pub fn text(&self, key: &str) -> String {
-        clean_text(self.cols.get(self.row, key).unwrap_or(""))
+        self.text_ref(key).into_owned()
     }
 
-    fn given(&self, key: &str) -> Option<String> {
-        Some(self.text(key)).filter(|s| !s.is_empty())
+    /// [`Cells::text`], borrowed from the row when cleaning changes nothing inside it.
+    pub fn text_ref(&self, key: &str) -> Cow<'a, str> {
+        clean_str(self.cols.get(self.row, key).unwrap_or(""))
+    }
+
+    fn given(&self, key: &str) -> Option<Cow<'a, str>> {
+        Some(self.text_ref(key)).filter(|s| !s.is_empty())
     }
 
     /// A money cell: `None` when the column is missing or the cell empty; a bad or
@@ -201,7 +218,7 @@ impl<'a> Cells<'a> {
 
     /// A quantity: a whole number > 0; an empty cell is an error too.
     pub fn qty(&mut self, key: &str) -> Option<i64> {
-        let s = self.text(key);
+        let s = self.text_ref(key);
         let v = whole_number(&s).filter(|v| *v > 0);
         if v.is_none() {
             let reason = if s.is_empty() {

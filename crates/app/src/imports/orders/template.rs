@@ -16,6 +16,7 @@
 //! - With 省, 市 and 区 all empty, 详细地址 may hold the whole address
 //!   (`省 市 区 详细(邮编)`) and is split.
 
+use std::borrow::Cow;
 use std::collections::HashMap;
 
 use jxc_core::FieldError;
@@ -125,7 +126,7 @@ const ORDER_TEXT: [&str; 13] = [
 /// One template row, read.
 struct RowIn<'a> {
     row: &'a Row,
-    text: Vec<String>,
+    text: Vec<Cow<'a, str>>,
     shipping: Option<Fen>,
     created_at: Option<i64>,
     paid_at: Option<i64>,
@@ -136,6 +137,19 @@ struct RowIn<'a> {
 /// Parses jxc's order template (Excel or CSV) into orders of `shop`. See the module docs
 /// for the rules; a bad row leaves its whole order out and is reported.
 pub fn parse_template(shop: ShopId, file: (&str, &[u8])) -> ParsedOrders {
+    let mut orders = Vec::new();
+    let mut out = parse_template_each(shop, file, &mut |n, order| orders.push((n, order)));
+    out.orders = orders;
+    out
+}
+
+/// [`parse_template`] handing each good order to `on_order` (its first row, the order)
+/// as soon as it is read, in file order; the result has the errors, and no orders.
+pub fn parse_template_each(
+    shop: ShopId,
+    file: (&str, &[u8]),
+    on_order: &mut dyn FnMut(usize, NewOrder),
+) -> ParsedOrders {
     let rows = match read_rows(file.0, file.1) {
         Ok(r) => r,
         Err(e) => return ParsedOrders::file_error("file", error_reason(&e), 0),
@@ -185,7 +199,7 @@ pub fn parse_template(shop: ShopId, file: (&str, &[u8])) -> ParsedOrders {
         seen.insert(id.clone(), (first.n, content));
         let n = first.n;
         match read_order(shop, &id, &cols, &rows) {
-            Ok(order) => out.orders.push((n, order)),
+            Ok(order) => on_order(n, order),
             Err(errs) => out.errors.extend(errs),
         }
     }
@@ -194,11 +208,11 @@ pub fn parse_template(shop: ShopId, file: (&str, &[u8])) -> ParsedOrders {
 }
 
 /// Reads the rows of one order; all their errors if any is bad.
-fn read_order(
+fn read_order<'r>(
     shop: ShopId,
     id: &str,
-    cols: &Columns,
-    rows: &[&Row],
+    cols: &'r Columns,
+    rows: &[&'r Row],
 ) -> Result<NewOrder, Vec<RowError>> {
     let ins: Vec<RowIn> = rows.iter().map(|r| read_row(cols, r)).collect();
     let mut errors: Vec<RowError> = Vec::new();
@@ -210,11 +224,11 @@ fn read_order(
 
     // Order fields: the first non-empty value; a different one later is an error.
     let value = |key_index: usize,
-                 get: &dyn Fn(&RowIn) -> Option<String>,
+                 get: &dyn Fn(&RowIn<'r>) -> Option<Cow<'r, str>>,
                  errors: &mut Vec<RowError>|
      -> String {
         let key = ORDER_TEXT.get(key_index).copied().unwrap_or("");
-        let mut first: Option<(String, usize)> = None;
+        let mut first: Option<(Cow<'r, str>, usize)> = None;
         for r in &ins {
             let Some(v) = get(r).filter(|v| !v.is_empty()) else {
                 continue;
@@ -233,15 +247,19 @@ fn read_order(
                 Some(_) => {}
             }
         }
-        first.map(|(v, _)| v).unwrap_or_default()
+        first.map(|(v, _)| v.into_owned()).unwrap_or_default()
     };
     let mut text = Vec::with_capacity(ORDER_TEXT.len());
     for i in 0..ORDER_TEXT.len() - 1 {
-        text.push(value(i, &|r: &RowIn| r.text.get(i).cloned(), &mut errors));
+        text.push(value(
+            i,
+            &|r: &RowIn<'r>| r.text.get(i).cloned(),
+            &mut errors,
+        ));
     }
     let shipping = value(
         ORDER_TEXT.len() - 1,
-        &|r: &RowIn| r.shipping.map(|f| f.to_yuan()),
+        &|r: &RowIn<'r>| r.shipping.map(|f| Cow::Owned(f.to_yuan())),
         &mut errors,
     );
     let shipping = Fen::parse_yuan("shipping_fee", &shipping).unwrap_or_default();
@@ -302,12 +320,13 @@ fn read_order(
             "",
         )]);
     };
-    let t = |key: &str| {
+    // Each value is taken once.
+    let mut t = |key: &str| {
         ORDER_TEXT
             .iter()
             .position(|k| *k == key)
-            .and_then(|i| text.get(i))
-            .cloned()
+            .and_then(|i| text.get_mut(i))
+            .map(std::mem::take)
             .unwrap_or_default()
     };
     let mut receiver = Receiver {
@@ -356,18 +375,18 @@ fn read_order(
 }
 
 /// Reads one template row: its order fields and its line.
-fn read_row<'a>(cols: &Columns, row: &'a Row) -> RowIn<'a> {
+fn read_row<'a>(cols: &'a Columns, row: &'a Row) -> RowIn<'a> {
     let mut c = Cells::new(cols, row);
-    let text: Vec<String> = ORDER_TEXT[..ORDER_TEXT.len() - 1]
+    let text: Vec<Cow<'a, str>> = ORDER_TEXT[..ORDER_TEXT.len() - 1]
         .iter()
-        .map(|k| c.text(k))
+        .map(|k| c.text_ref(k))
         .collect();
     let shipping = c.money("shipping_fee");
     let created_at = c.time("created_at");
     let paid_at = c.time("paid_at");
     let qty = c.qty("qty");
     let unit_price = c.money("unit_price");
-    if unit_price.is_none() && c.text("unit_price").is_empty() {
+    if unit_price.is_none() && c.text_ref("unit_price").is_empty() {
         c.errs.push(FieldError::new(
             "unit_price",
             "不能为空 / must not be empty",
