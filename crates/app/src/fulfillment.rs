@@ -161,7 +161,7 @@ impl App {
         self.allocate_many(user, &ready, actor).await
     }
 
-    /// Orders waiting as 缺货 are tried again, oldest order first (after stock arrives),
+    /// Orders waiting as 缺货 are tried again, oldest paid first (after stock arrives),
     /// a thousand at a time; those still short keep their record.
     pub async fn retry_short_allocations(&self, actor: &Actor) -> Result<Vec<AllocationOutcome>> {
         let short: Vec<OrderId> = self
@@ -170,6 +170,18 @@ impl App {
             .iter()
             .map(|a| a.order_id)
             .collect();
+        let mut by_paid = Vec::with_capacity(short.len());
+        for chunk in short.chunks(BATCH) {
+            by_paid.extend(
+                self.store
+                    .allocation_inputs(chunk)
+                    .await?
+                    .iter()
+                    .map(|o| (o.paid_at_ms, o.order_id)),
+            );
+        }
+        by_paid.sort();
+        let short: Vec<OrderId> = by_paid.into_iter().map(|(_, id)| id).collect();
         self.allocate_batches(&short, None, Short::Keep, actor)
             .await
     }

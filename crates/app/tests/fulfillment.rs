@@ -567,3 +567,49 @@ async fn a_split_order_is_routed_part_by_part_on_postgres() {
     let (app, _dir) = postgres().await;
     a_split_order_is_routed_part_by_part(app).await;
 }
+
+/// P1 and P2 both wait for 3 杯子 (广州 has 2). P2 was paid an hour earlier, though it
+/// came in second: when one more 杯子 arrives, P2 gets them.
+async fn short_orders_get_arriving_stock_oldest_paid_first(app: App) {
+    let m = merchant(&app).await;
+    let paid = |id: &str, at: &str| {
+        format!(
+            "{id},b-{id},买家{id},13800001111,,广东省,广州市,天河区,体育西路1号,,,,2026-11-20 08:00:00,2026-11-20 {at},CUP,杯子,,3,10.00,0,0,,,"
+        )
+    };
+    import(&app, &[paid("P1", "10:00:00"), paid("P2", "09:00:00")]).await;
+    let (p1, p2) = (order_id(&app, "P1").await, order_id(&app, "P2").await);
+    assert!(p1 < p2);
+    app.approve_orders(&admin(), &[p1, p2], &actor())
+        .await
+        .unwrap();
+    let out = app
+        .allocate_orders(&admin(), &[p1, p2], &actor())
+        .await
+        .unwrap();
+    assert!(out.iter().all(|o| o.status == "short"), "{out:#?}");
+    // The receipt retries the 缺货 orders itself.
+    receive(&app, m.gz, m.cup, 1).await;
+    let status = |a: Option<jxc_store::Allocation>| a.map(|a| a.status);
+    assert_eq!(
+        status(app.allocation(&admin(), p2).await.unwrap()),
+        Some(AllocationStatus::Allocated)
+    );
+    assert_eq!(
+        status(app.allocation(&admin(), p1).await.unwrap()),
+        Some(AllocationStatus::Short)
+    );
+    assert_eq!(reserved(&app, m.gz, m.cup).await, 3);
+}
+
+#[tokio::test]
+async fn short_orders_get_arriving_stock_oldest_paid_first_on_sqlite() {
+    let (app, _dir) = sqlite().await;
+    short_orders_get_arriving_stock_oldest_paid_first(app).await;
+}
+
+#[tokio::test]
+async fn short_orders_get_arriving_stock_oldest_paid_first_on_postgres() {
+    let (app, _dir) = postgres().await;
+    short_orders_get_arriving_stock_oldest_paid_first(app).await;
+}

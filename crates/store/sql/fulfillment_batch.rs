@@ -31,7 +31,7 @@ pub(super) async fn allocation_inputs(
     for chunk in ids.chunks(CHUNK) {
         let mut sql = Sql::new(
             "SELECT o.id, o.shop_id, o.platform_order_id, o.state, o.province, o.city, o.paid_amount, \
-             o.buyer_message, o.merge_group, a.status AS allocation \
+             COALESCE(o.paid_at, o.created_at) AS paid_at_ms, o.buyer_message, o.merge_group, a.status AS allocation \
              FROM orders o LEFT JOIN order_allocations a ON a.order_id = o.id WHERE ",
         );
         push_in(&mut sql, "o.id", ids_of(chunk));
@@ -57,6 +57,7 @@ pub(super) async fn allocation_inputs(
                     province: col(&r, "province")?,
                     city: col(&r, "city")?,
                     paid_amount: col(&r, "paid_amount")?,
+                    paid_at_ms: col(&r, "paid_at_ms")?,
                     has_buyer_message: !col::<String>(&r, "buyer_message")?.trim().is_empty(),
                     lines: Vec::new(),
                     holds: Vec::new(),

@@ -82,6 +82,9 @@ pub struct AllocationInput {
     pub city: String,
     /// 分.
     pub paid_amount: i64,
+    /// When it was paid (when it was created, if it was not), Unix ms: 缺货 orders are
+    /// retried oldest paid first.
+    pub paid_at_ms: i64,
     pub has_buyer_message: bool,
     /// The lines in order: the SKU they map to (`None`: not mapped) and the quantity.
     pub lines: Vec<(Option<SkuId>, i64)>,

@@ -241,6 +241,7 @@ pub async fn what_routing_needs_of_many_orders_is_read_at_once(s: Shared) {
         ("浙江省", "杭州市")
     );
     assert_eq!(two.paid_amount, 5000);
+    assert_eq!(two.paid_at_ms, 1_700_000_060_000);
     assert!(two.has_buyer_message);
     assert_eq!(two.lines, vec![(Some(tee), 2), (Some(gift), 1)]);
     // Same buyer and address as the first: a 可合单 hold too, oldest first.
