@@ -225,18 +225,19 @@ pub(super) async fn audit_reservations(
             "sku_id": r.sku_id, "warehouse_id": r.warehouse_id, "location_id": r.location_id, "lot_id": r.lot_id,
             "qty": r.qty, "remaining": r.remaining, "status": r.status, "source_ref": r.source_ref,
         });
-        (r.id.0.to_string(), None, Some(after))
+        (r.id.0.to_string(), None, Some(after.to_string()))
     });
     audit_many(c, actor, action, "reservation", rows.collect()).await
 }
 
-/// Audit-log rows of one action on many records of one entity: (id, before, after).
+/// Audit-log rows of one action on many records of one entity: (id, before, after), the
+/// before and after as JSON text.
 pub(super) async fn audit_many(
     c: &mut Conn,
     actor: &Actor,
     action: &str,
     entity: &str,
-    rows: Vec<(String, Option<serde_json::Value>, Option<serde_json::Value>)>,
+    rows: Vec<(String, Option<String>, Option<String>)>,
 ) -> Result<()> {
     let now = now_ms();
     let rows = rows.into_iter().map(|(id, before, after)| {
@@ -246,8 +247,8 @@ pub(super) async fn audit_many(
             action.into(),
             entity.into(),
             id.into(),
-            Val::OT(before.map(|v| v.to_string())),
-            Val::OT(after.map(|v| v.to_string())),
+            Val::OT(before),
+            Val::OT(after),
         ]
     });
     insert_rows(
