@@ -278,20 +278,24 @@ impl App {
             .collect();
         let mut writing: Option<tokio::task::JoinHandle<Result<Written>>> = None;
         while let Some(mut orders) = batches.recv().await {
-            let prepared = self.prepare(&mut mapper, &mut kinds, &mut orders).await;
+            let prepared = self
+                .prepare(&mut mapper, &mut kinds, &mut orders)
+                .await
+                .map(|available| {
+                    orders
+                        .into_iter()
+                        .map(|(row, order)| IncomingOrder {
+                            row,
+                            holds: detect(&order, Some(&available)),
+                            order,
+                        })
+                        .collect::<Vec<_>>()
+                });
             if let Some(w) = writing.take() {
                 self.written(w, &mut report, &rules, &platform, actor)
                     .await?;
             }
-            let available = prepared?;
-            let incoming: Vec<IncomingOrder> = orders
-                .into_iter()
-                .map(|(row, order)| IncomingOrder {
-                    row,
-                    holds: detect(&order, Some(&available)),
-                    order,
-                })
-                .collect();
+            let incoming = prepared?;
             let store = self.store.clone();
             let actor = actor.clone();
             writing = Some(tokio::spawn(async move {

@@ -217,19 +217,19 @@ impl Writes {
     }
 
     async fn flush(self, c: &mut Conn) -> Result<()> {
-        insert_rows(
+        insert_rows_overlapped(
             c,
             "order_holds",
             &["order_id", "reason", "note", "created_at", "created_by"],
-            self.holds,
+            self.holds.into_iter(),
             "",
         )
         .await?;
-        insert_rows(
+        insert_rows_overlapped(
             c,
             "order_events",
             &["order_id", "at", "actor", "kind", "detail"],
-            self.events,
+            self.events.into_iter(),
             "",
         )
         .await?;
@@ -478,6 +478,64 @@ fn outcome(id: OrderId, result: std::result::Result<(), String>) -> BulkOutcome 
 
 const NOT_FOUND: &str = "订单不存在 / no such order";
 
+/// Platform order id → shop → (order id, source JSON, state).
+type Known = HashMap<String, HashMap<i64, (i64, String, OrderState)>>;
+
+/// Shops and their platforms (for duplicates across shops of one platform), and what is
+/// already there under the platform order ids of `incoming`. The shops of one platform
+/// order id also tell duplicates apart.
+async fn read_known(
+    c: &mut Conn,
+    incoming: &[IncomingOrder],
+) -> Result<(HashMap<i64, String>, Known)> {
+    let platforms: HashMap<i64, String> = Sql::new("SELECT id, platform FROM shops")
+        .fetch_all(c)
+        .await?
+        .iter()
+        .map(|r| Ok((col(r, "id")?, col(r, "platform")?)))
+        .collect::<Result<_>>()?;
+    let pids: BTreeSet<&str> = incoming
+        .iter()
+        .map(|o| o.order.platform_order_id.as_str())
+        .collect();
+    let mut known: Known = HashMap::new();
+    let pids: Vec<&str> = pids.into_iter().collect();
+    for chunk in pids.chunks(500) {
+        let mut sql = Sql::new(
+            "SELECT id, shop_id, platform_order_id, source_json, state FROM orders WHERE ",
+        );
+        push_in(
+            &mut sql,
+            "platform_order_id",
+            chunk.iter().map(|p| Val::from(*p)),
+        );
+        for r in sql.fetch_all(c).await? {
+            let shop: i64 = col(&r, "shop_id")?;
+            let pid: String = col(&r, "platform_order_id")?;
+            let state = OrderState::parse(&col::<String>(&r, "state")?)
+                .unwrap_or(OrderState::PendingReview);
+            known
+                .entry(pid)
+                .or_default()
+                .insert(shop, (col(&r, "id")?, col(&r, "source_json")?, state));
+        }
+    }
+    Ok((platforms, known))
+}
+
+/// The JSON of each order, stepping aside now and then so that a statement waiting on
+/// the database is answered and the next one sent.
+async fn sources_of(incoming: &[IncomingOrder]) -> Result<Vec<String>> {
+    let mut out = Vec::with_capacity(incoming.len());
+    for (i, inc) in incoming.iter().enumerate() {
+        if i % 100 == 99 {
+            tokio::task::yield_now().await;
+        }
+        out.push(source_json(&inc.order)?);
+    }
+    Ok(out)
+}
+
 #[async_trait]
 impl OrderStore for SqlStore {
     async fn import_orders(
@@ -487,43 +545,11 @@ impl OrderStore for SqlStore {
     ) -> Result<Vec<OrderImportOutcome>> {
         let mut tx = crate::dialect::begin_write(&self.write).await?;
         let now = now_ms();
-        // Shops and their platforms, for duplicates across shops of one platform.
-        let platforms: HashMap<i64, String> = Sql::new("SELECT id, platform FROM shops")
-            .fetch_all(&mut tx)
-            .await?
-            .iter()
-            .map(|r| Ok((col(r, "id")?, col(r, "platform")?)))
-            .collect::<Result<_>>()?;
-        // What is already there under the same platform order ids: platform order id →
-        // shop → (id, source, state). The shops of one id also tell duplicates apart.
-        let pids: BTreeSet<&str> = incoming
-            .iter()
-            .map(|o| o.order.platform_order_id.as_str())
-            .collect();
-        let mut known: HashMap<String, HashMap<i64, (i64, String, OrderState)>> = HashMap::new();
-        let pids: Vec<&str> = pids.into_iter().collect();
-        for chunk in pids.chunks(500) {
-            let mut sql = Sql::new(
-                "SELECT id, shop_id, platform_order_id, source_json, state FROM orders WHERE ",
-            );
-            push_in(
-                &mut sql,
-                "platform_order_id",
-                chunk.iter().map(|p| Val::from(*p)),
-            );
-            for r in sql.fetch_all(&mut tx).await? {
-                let shop: i64 = col(&r, "shop_id")?;
-                let pid: String = col(&r, "platform_order_id")?;
-                let state = OrderState::parse(&col::<String>(&r, "state")?)
-                    .unwrap_or(OrderState::PendingReview);
-                known
-                    .entry(pid)
-                    .or_default()
-                    .insert(shop, (col(&r, "id")?, col(&r, "source_json")?, state));
-            }
-        }
-        let known_at = |known: &HashMap<String, HashMap<i64, (i64, String, OrderState)>>,
-                        o: &NewOrder| {
+        // The orders' JSON is written while the database looks up what is there.
+        let (known, sources) =
+            tokio::join!(biased; read_known(&mut tx, incoming), sources_of(incoming));
+        let (platforms, mut known) = known?;
+        let known_at = |known: &Known, o: &NewOrder| {
             known
                 .get(o.platform_order_id.as_str())
                 .is_some_and(|m| m.contains_key(&o.shop_id.0))
@@ -536,13 +562,14 @@ impl OrderStore for SqlStore {
             .await?
             .into_iter();
         let mut w = Writes::default();
-        let mut order_rows = Vec::with_capacity(new_count);
-        let mut lines = Vec::new();
+        // New orders (id, order, merge key, held) and the lines to write, in
+        // order; their rows are made while the statements run.
+        let mut new_orders = Vec::with_capacity(new_count);
+        let mut lines: Vec<(i64, &[OrderLine])> = Vec::with_capacity(incoming.len());
         let mut outcomes = Vec::with_capacity(incoming.len());
         let mut keys = BTreeSet::new();
-        for inc in incoming {
+        for (inc, source) in incoming.iter().zip(sources?) {
             let o = &inc.order;
-            let source = source_json(o)?;
             let found_known = known
                 .get(o.platform_order_id.as_str())
                 .and_then(|m| m.get(&o.shop_id.0))
@@ -577,7 +604,7 @@ impl OrderStore for SqlStore {
                     .bind(id)
                     .execute(&mut tx)
                     .await?;
-                lines.extend(line_rows(id, &o.lines));
+                lines.push((id, &o.lines));
                 for ch in &found {
                     w.event(id, "changed", &ch.describe(), now, actor);
                 }
@@ -644,20 +671,11 @@ impl OrderStore for SqlStore {
             holds.sort();
             holds.dedup();
             let merge_key = o.merge_key();
-            let mut row = Vec::with_capacity(OUR_COLS.len() + PLATFORM_COLS.len() + 1);
-            row.extend([
-                Val::I(id),
-                Val::I(o.shop_id.0),
-                o.platform_order_id.as_str().into(),
-                OrderState::PendingReview.as_str().into(),
-                // Its holds are written below, in this transaction.
-                Val::B(!holds.is_empty()),
-            ]);
-            row.extend(platform_values_keyed(o, &source, merge_key.clone(), now));
-            row.push(Val::I(now));
-            order_rows.push(row);
+            // Its holds are written below, in this transaction.
+            let held = !holds.is_empty();
+            new_orders.push((id, o, merge_key.clone(), held));
             shops.insert(o.shop_id.0, (id, source, OrderState::PendingReview));
-            lines.extend(line_rows(id, &o.lines));
+            lines.push((id, &o.lines));
             w.event_untouched(
                 id,
                 "imported",
@@ -677,20 +695,41 @@ impl OrderStore for SqlStore {
             });
         }
         let order_cols: Vec<&str> = [OUR_COLS, PLATFORM_COLS, &["imported_at"]].concat();
-        insert_rows(&mut tx, "orders", &order_cols, order_rows, "").await?;
-        insert_rows(&mut tx, "order_lines", LINE_COLS, lines, "").await?;
+        let order_rows = new_orders.into_iter().map(|(id, o, merge_key, held)| {
+            let source = &known[o.platform_order_id.as_str()][&o.shop_id.0].1;
+            let mut row = Vec::with_capacity(order_cols.len());
+            row.extend([
+                Val::I(id),
+                Val::I(o.shop_id.0),
+                o.platform_order_id.as_str().into(),
+                OrderState::PendingReview.as_str().into(),
+                Val::B(held),
+            ]);
+            row.extend(platform_values_keyed(o, source, merge_key, now));
+            row.push(Val::I(now));
+            row
+        });
+        insert_rows_overlapped(&mut tx, "orders", &order_cols, order_rows, "").await?;
+        let line_rows = lines
+            .into_iter()
+            .flat_map(|(id, lines)| line_rows(id, lines));
+        insert_rows_overlapped(&mut tx, "order_lines", LINE_COLS, line_rows, "").await?;
         // 合单 candidates: paid, open orders sharing a merge key.
         let keys: Vec<String> = keys.into_iter().collect();
         let mut groups: HashMap<String, Vec<i64>> = HashMap::new();
-        for chunk in keys.chunks(500) {
+        for chunk in keys.chunks(1000) {
+            // Only the keys more than one order shares come back (most keys have one).
             let mut sql = Sql::new(
-                "SELECT id, merge_key FROM orders WHERE state <> 'cancelled' AND paid_at IS NOT NULL AND ",
+                "SELECT id, merge_key FROM orders WHERE state <> 'cancelled' AND paid_at IS NOT NULL \
+                 AND merge_key IN (SELECT merge_key FROM orders WHERE state <> 'cancelled' \
+                 AND paid_at IS NOT NULL AND ",
             );
             push_in(
                 &mut sql,
                 "merge_key",
                 chunk.iter().map(|k| Val::from(k.as_str())),
             );
+            sql.push(" GROUP BY merge_key HAVING COUNT(*) > 1)");
             for r in sql.fetch_all(&mut tx).await? {
                 groups
                     .entry(col(&r, "merge_key")?)

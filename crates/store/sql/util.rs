@@ -153,6 +153,40 @@ pub(crate) async fn insert_rows(
     Ok(())
 }
 
+/// [`insert_rows`] of rows made as they are needed: each statement's rows are made and
+/// bound while the statement before runs (on SQLite, in its connection's thread).
+pub(crate) async fn insert_rows_overlapped(
+    c: &mut Conn,
+    table: &str,
+    cols: &[&str],
+    mut rows: impl Iterator<Item = Vec<Val>> + Send,
+    suffix: &str,
+) -> Result<()> {
+    let per = (MAX_BINDS / cols.len()).clamp(1, 500);
+    let head = format!("INSERT INTO {table} ({}) VALUES ", cols.join(", "));
+    let mut build = move || {
+        let mut sql = Sql::new(&head);
+        let mut n = 0;
+        for row in rows.by_ref().take(per) {
+            debug_assert_eq!(row.len(), cols.len());
+            if n > 0 {
+                sql.push(", ");
+            }
+            sql.tuple(row);
+            n += 1;
+        }
+        (n > 0).then(|| sql.push(suffix).query())
+    };
+    let mut next = build();
+    while let Some(q) = next {
+        // `biased`: the statement is sent first, then the next one is built meanwhile.
+        let (done, following) = tokio::join!(biased; q.execute(&mut *c), async { build() });
+        done.db()?;
+        next = following;
+    }
+    Ok(())
+}
+
 /// Updates rows by id from a list of new values, in as few statements as possible.
 pub(crate) async fn update_rows(
     c: &mut Conn,
