@@ -162,15 +162,24 @@ impl App {
             .await?;
         loop {
             let next_ids = batches.next();
-            let (saved, next) = match next_ids {
-                Some(n) => {
-                    let (saved, next) = tokio::join!(
-                        self.store.save_allocations(&plan.new, actor),
-                        self.plan(n, user, short, &setup, plan.candidates.clone(), &plan.stock)
-                    );
-                    (saved, Some(next))
-                }
-                None => (self.store.save_allocations(&plan.new, actor).await, None),
+            // The next batch is planned on a task of its own, so its routing runs on the
+            // other core while this one's statements are built and written.
+            let next = next_ids.map(|n| {
+                let (app, ids, user, setup) =
+                    (self.clone(), n.to_vec(), user.cloned(), setup.clone());
+                let (candidates, carried) = (plan.candidates.clone(), plan.stock.clone());
+                tokio::spawn(async move {
+                    app.plan(&ids, user.as_ref(), short, &setup, candidates, &carried)
+                        .await
+                })
+            });
+            let saved = self.store.save_allocations(&plan.new, actor).await;
+            let next = match next {
+                Some(task) => Some(
+                    task.await
+                        .map_err(|e| Error::Internal(format!("planning a batch: {e}")))?,
+                ),
+                None => None,
             };
             match saved {
                 Ok(_) => out.extend(plan.outcomes),
