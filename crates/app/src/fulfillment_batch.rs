@@ -53,6 +53,8 @@ pub(crate) struct SkuFacts {
 }
 
 const NOT_MAPPED: &str = "有商品未匹配 / a line is not mapped to a SKU";
+const ALLOCATED_ALREADY: &str = "订单已分配 / allocated already";
+const NOT_YOURS: &str = "订单不存在或不在你的店铺范围内 / no such order in your shops";
 
 impl SkuFacts {
     /// An order's facts: the parts of a 拆单, else the whole order.
@@ -226,10 +228,9 @@ impl App {
         });
         match self.store.save_allocations(&plan.new, actor).await {
             Ok(_) => Ok((outcome, plan.candidates)),
-            Err(StoreError::Conflict(_)) => Ok((
-                AllocationOutcome::skipped(id, "订单已分配 / allocated already"),
-                before,
-            )),
+            Err(StoreError::Conflict(_)) => {
+                Ok((AllocationOutcome::skipped(id, ALLOCATED_ALREADY), before))
+            }
             Err(StoreError::Domain(jxc_core::Error::InsufficientStock { .. })) => {
                 let Some(mut raced) = outcome.decision else {
                     return Ok((outcome, before));
@@ -266,10 +267,9 @@ impl App {
                         },
                         before,
                     )),
-                    Err(StoreError::Conflict(_)) => Ok((
-                        AllocationOutcome::skipped(id, "订单已分配 / allocated already"),
-                        before,
-                    )),
+                    Err(StoreError::Conflict(_)) => {
+                        Ok((AllocationOutcome::skipped(id, ALLOCATED_ALREADY), before))
+                    }
                     Err(e) => Err(e.into()),
                 }
             }
@@ -323,7 +323,7 @@ impl App {
                     if plan.outcomes.iter().any(|x| x.order_id == *id) {
                         "同一订单在本批中已处理 / the order is named twice"
                     } else {
-                        "订单不存在或不在你的店铺范围内 / no such order in your shops"
+                        NOT_YOURS
                     },
                 ));
                 continue;
@@ -421,14 +421,14 @@ pub(crate) fn skus_of<'a>(facts: impl Iterator<Item = &'a OrderFacts>) -> Vec<Sk
 /// Why an order cannot be allocated now, if it cannot.
 fn not_ready(o: &AllocationInput, user: Option<&User>) -> Option<&'static str> {
     if user.is_some_and(|u| !u.sees_shop(o.shop_id)) {
-        Some("订单不存在或不在你的店铺范围内 / no such order in your shops")
+        Some(NOT_YOURS)
     } else if o.state != OrderState::Approved {
         Some("订单未审核 / the order is not approved")
     } else if o.holds.iter().any(|h| !h.informational()) {
         // 缺货 and 可合单 only inform; any other live hold waits for a person.
         Some("订单有异常未解除 / the order is on hold")
     } else if o.allocation == Some(AllocationStatus::Allocated) {
-        Some("订单已分配 / allocated already")
+        Some(ALLOCATED_ALREADY)
     } else {
         None
     }

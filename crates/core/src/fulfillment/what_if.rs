@@ -64,7 +64,7 @@ fn replay(
             &setup.strategies,
             setup.allow_split,
         );
-        if d.shipments.is_empty() || !d.missing.is_empty() {
+        if !super::allocating::is_complete(&d) {
             out.short += 1;
         }
         if d.shipments.len() > 1 {
