@@ -87,3 +87,13 @@ pub fn push_placeholder(sql: &mut String, n: usize) {
     sql.push('$');
     sql.push_str(&n.to_string());
 }
+
+/// One JSON text of all rows of subquery `t`: an array of `[col, col, …]` arrays
+/// (`'[]'` for no rows). See `Sql::fetch_tuples`.
+pub fn json_rows(cols: &[&str]) -> String {
+    let cols: Vec<String> = cols.iter().map(|c| format!("t.{c}")).collect();
+    format!(
+        "COALESCE(CAST(json_agg(json_build_array({})) AS TEXT), '[]')",
+        cols.join(", ")
+    )
+}

@@ -97,3 +97,13 @@ pub async fn migrate(pool: &Pool<Sqlite>) -> Result<()> {
 pub fn push_placeholder(sql: &mut String, _n: usize) {
     sql.push('?');
 }
+
+/// One JSON text of all rows of subquery `t`: an array of `[col, col, …]` arrays
+/// (`'[]'` for no rows). See `Sql::fetch_tuples`.
+pub fn json_rows(cols: &[&str]) -> String {
+    let cols: Vec<String> = cols.iter().map(|c| format!("t.{c}")).collect();
+    format!(
+        "COALESCE(json_group_array(json_array({})), '[]')",
+        cols.join(", ")
+    )
+}

@@ -23,6 +23,35 @@ fn ids_of<T: Copy + Into<i64>>(ids: &[T]) -> impl Iterator<Item = Val> + '_ {
     ids.iter().map(|i| Val::I((*i).into()))
 }
 
+/// The columns of an order routing reads, in [`OrderTuple`]'s order.
+const ORDER_COLS: &[&str] = &[
+    "id",
+    "shop_id",
+    "platform_order_id",
+    "state",
+    "province",
+    "city",
+    "paid_amount",
+    "paid_at_ms",
+    "buyer_message",
+    "merge_group",
+    "allocation",
+];
+
+type OrderTuple = (
+    i64,
+    i64,
+    String,
+    String,
+    String,
+    String,
+    i64,
+    i64,
+    String,
+    Option<i64>,
+    Option<String>,
+);
+
 pub(super) async fn allocation_inputs(
     c: &mut Conn,
     ids: &[OrderId],
@@ -35,10 +64,22 @@ pub(super) async fn allocation_inputs(
              FROM orders o LEFT JOIN order_allocations a ON a.order_id = o.id WHERE ",
         );
         push_in(&mut sql, "o.id", ids_of(chunk));
-        for r in sql.fetch_all(c).await? {
-            let id: i64 = col(&r, "id")?;
-            let state: String = col(&r, "state")?;
-            let allocation = col::<Option<String>>(&r, "allocation")?
+        let orders: Vec<OrderTuple> = sql.fetch_tuples(c, ORDER_COLS).await?;
+        for (
+            id,
+            shop,
+            platform_order_id,
+            state,
+            province,
+            city,
+            paid,
+            paid_at,
+            message,
+            group,
+            allocation,
+        ) in orders
+        {
+            let allocation = allocation
                 .map(|s| {
                     AllocationStatus::parse(&s).ok_or_else(|| {
                         StoreError::Database(format!("unknown allocation status {s}"))
@@ -49,59 +90,62 @@ pub(super) async fn allocation_inputs(
                 id,
                 AllocationInput {
                     order_id: OrderId(id),
-                    shop_id: ShopId(col(&r, "shop_id")?),
-                    platform_order_id: col(&r, "platform_order_id")?,
+                    shop_id: ShopId(shop),
+                    platform_order_id,
                     state: OrderState::parse(&state).ok_or_else(|| {
                         StoreError::Database(format!("unknown order state {state}"))
                     })?,
-                    province: col(&r, "province")?,
-                    city: col(&r, "city")?,
-                    paid_amount: col(&r, "paid_amount")?,
-                    paid_at_ms: col(&r, "paid_at_ms")?,
-                    has_buyer_message: !col::<String>(&r, "buyer_message")?.trim().is_empty(),
+                    province,
+                    city,
+                    paid_amount: paid,
+                    paid_at_ms: paid_at,
+                    has_buyer_message: !message.trim().is_empty(),
                     lines: Vec::new(),
                     holds: Vec::new(),
-                    merge_group: col::<Option<i64>>(&r, "merge_group")?.map(OrderId),
+                    merge_group: group.map(OrderId),
                     parts: Vec::new(),
                     allocation,
                 },
             );
         }
-        let mut sql = Sql::new("SELECT order_id, sku_id, qty FROM order_lines WHERE ");
+        let mut sql = Sql::new("SELECT order_id, line_no, sku_id, qty FROM order_lines WHERE ");
         push_in(&mut sql, "order_id", ids_of(chunk));
-        for r in sql.push(" ORDER BY order_id, line_no").fetch_all(c).await? {
-            if let Some(o) = found.get_mut(&col::<i64>(&r, "order_id")?) {
-                o.lines.push((
-                    col::<Option<i64>>(&r, "sku_id")?.map(SkuId),
-                    col(&r, "qty")?,
-                ));
+        let mut lines: Vec<(i64, i64, Option<i64>, i64)> = sql
+            .fetch_tuples(c, &["order_id", "line_no", "sku_id", "qty"])
+            .await?;
+        lines.sort_unstable_by_key(|l| (l.0, l.1));
+        for (order, _, sku, qty) in lines {
+            if let Some(o) = found.get_mut(&order) {
+                o.lines.push((sku.map(SkuId), qty));
             }
         }
         let mut sql =
-            Sql::new("SELECT order_id, reason FROM order_holds WHERE released_at IS NULL AND ");
+            Sql::new("SELECT id, order_id, reason FROM order_holds WHERE released_at IS NULL AND ");
         push_in(&mut sql, "order_id", ids_of(chunk));
-        for r in sql.push(" ORDER BY id").fetch_all(c).await? {
-            if let Some(o) = found.get_mut(&col::<i64>(&r, "order_id")?) {
-                o.holds.push(
-                    HoldReason::parse(&col::<String>(&r, "reason")?).unwrap_or(HoldReason::Manual),
-                );
+        let mut holds: Vec<(i64, i64, String)> =
+            sql.fetch_tuples(c, &["id", "order_id", "reason"]).await?;
+        holds.sort_unstable_by_key(|h| h.0);
+        for (_, order, reason) in holds {
+            if let Some(o) = found.get_mut(&order) {
+                o.holds
+                    .push(HoldReason::parse(&reason).unwrap_or(HoldReason::Manual));
             }
         }
         let mut sql = Sql::new("SELECT order_id, part_no, line_no, qty FROM order_parts WHERE ");
         push_in(&mut sql, "order_id", ids_of(chunk));
-        for r in sql
-            .push(" ORDER BY order_id, part_no, line_no")
-            .fetch_all(c)
-            .await?
-        {
-            if let Some(o) = found.get_mut(&col::<i64>(&r, "order_id")?) {
-                let no = col::<i64>(&r, "part_no")?.max(1) as usize;
+        let mut parts: Vec<(i64, i64, i64, i64)> = sql
+            .fetch_tuples(c, &["order_id", "part_no", "line_no", "qty"])
+            .await?;
+        parts.sort_unstable();
+        for (order, part_no, line_no, qty) in parts {
+            if let Some(o) = found.get_mut(&order) {
+                let no = part_no.max(1) as usize;
                 while o.parts.len() < no {
                     o.parts.push(Vec::new());
                 }
                 o.parts[no - 1].push(PartLine {
-                    line: col::<i64>(&r, "line_no")? as usize,
-                    qty: col(&r, "qty")?,
+                    line: line_no as usize,
+                    qty,
                 });
             }
         }
@@ -114,23 +158,24 @@ pub(super) async fn routing_skus(c: &mut Conn, ids: &[SkuId]) -> Result<Vec<Rout
     for chunk in ids.chunks(CHUNK) {
         let mut sql = Sql::new("SELECT bundle_id, sku_id, qty FROM bundle_components WHERE ");
         push_in(&mut sql, "bundle_id", ids_of(chunk));
+        let mut comps: Vec<(i64, i64, i64)> =
+            sql.fetch_tuples(c, &["bundle_id", "sku_id", "qty"]).await?;
+        comps.sort_unstable();
         let mut components: BTreeMap<i64, Vec<BundleComponent>> = BTreeMap::new();
-        for r in sql.push(" ORDER BY bundle_id, sku_id").fetch_all(c).await? {
-            components
-                .entry(col(&r, "bundle_id")?)
-                .or_default()
-                .push(BundleComponent {
-                    sku_id: SkuId(col(&r, "sku_id")?),
-                    qty: col(&r, "qty")?,
-                });
+        for (bundle, sku, qty) in comps {
+            components.entry(bundle).or_default().push(BundleComponent {
+                sku_id: SkuId(sku),
+                qty,
+            });
         }
         let mut sql = Sql::new("SELECT id, weight_g FROM skus WHERE ");
         push_in(&mut sql, "id", ids_of(chunk));
-        for r in sql.push(" ORDER BY id").fetch_all(c).await? {
-            let id: i64 = col(&r, "id")?;
+        let mut skus: Vec<(i64, i64)> = sql.fetch_tuples(c, &["id", "weight_g"]).await?;
+        skus.sort_unstable();
+        for (id, weight_g) in skus {
             out.push(RoutingSku {
                 id: SkuId(id),
-                weight_g: col(&r, "weight_g")?,
+                weight_g,
                 components: components.remove(&id).unwrap_or_default(),
             });
         }
@@ -149,17 +194,15 @@ pub(super) async fn available_by_warehouse(
              FROM stock_balances WHERE ",
         );
         push_in(&mut sql, "sku_id", ids_of(chunk));
-        for r in sql
-            .push(" GROUP BY sku_id, warehouse_id ORDER BY sku_id, warehouse_id")
-            .fetch_all(c)
-            .await?
-        {
-            out.push((
-                SkuId(col(&r, "sku_id")?),
-                WarehouseId(col(&r, "warehouse_id")?),
-                col(&r, "available")?,
-            ));
-        }
+        sql.push(" GROUP BY sku_id, warehouse_id");
+        let mut rows: Vec<(i64, i64, i64)> = sql
+            .fetch_tuples(c, &["sku_id", "warehouse_id", "available"])
+            .await?;
+        rows.sort_unstable();
+        out.extend(
+            rows.into_iter()
+                .map(|(sku, wh, n)| (SkuId(sku), WarehouseId(wh), n)),
+        );
     }
     Ok(out)
 }
@@ -188,14 +231,13 @@ pub(super) async fn save_allocations_in(
     for chunk in ids.chunks(CHUNK) {
         let mut sql = Sql::new("SELECT id FROM orders WHERE ");
         push_in(&mut sql, "id", ids_of(chunk));
+        sql.push(" ORDER BY id").push(&crate::dialect::lock(""));
         let locked: BTreeSet<i64> = sql
-            .push(" ORDER BY id")
-            .push(&crate::dialect::lock(""))
-            .fetch_all(c)
+            .fetch_tuples::<(i64,)>(c, &["id"])
             .await?
-            .iter()
-            .map(|r| col(r, "id"))
-            .collect::<Result<_>>()?;
+            .into_iter()
+            .map(|(id,)| id)
+            .collect();
         if let Some(missing) = chunk.iter().find(|i| !locked.contains(&i.0)) {
             return Err(StoreError::not_found("order", missing.0));
         }

@@ -40,21 +40,33 @@ pub(super) async fn load_skus(c: &mut Conn, ids: &BTreeSet<SkuId>, l: &mut Loade
             "SELECT id, code, allow_negative, default_cost, is_bundle, active, tracking FROM skus WHERE ",
         );
         push_in(&mut sql, "id", chunk.iter().map(|s| Val::I(s.0)));
-        for r in sql.fetch_all(c).await? {
-            let id = SkuId(col(&r, "id")?);
-            let tracking =
-                Tracking::parse("tracking", &col::<String>(&r, "tracking")?).unwrap_or_default();
+        let rows: Vec<(i64, String, Flag, i64, Flag, Flag, String)> = sql
+            .fetch_tuples(
+                c,
+                &[
+                    "id",
+                    "code",
+                    "allow_negative",
+                    "default_cost",
+                    "is_bundle",
+                    "active",
+                    "tracking",
+                ],
+            )
+            .await?;
+        for (id, code, allow_negative, default_cost, is_bundle, active, tracking) in rows {
+            let id = SkuId(id);
             l.book.skus.insert(
                 id,
                 SkuPolicy {
-                    allow_negative: col(&r, "allow_negative")?,
-                    default_cost: Fen(col(&r, "default_cost")?),
-                    is_bundle: col(&r, "is_bundle")?,
-                    active: col(&r, "active")?,
-                    tracking,
+                    allow_negative: allow_negative.0,
+                    default_cost: Fen(default_cost),
+                    is_bundle: is_bundle.0,
+                    active: active.0,
+                    tracking: Tracking::parse("tracking", &tracking).unwrap_or_default(),
                 },
             );
-            l.sku_codes.insert(id, col(&r, "code")?);
+            l.sku_codes.insert(id, code);
         }
     }
     if let Some(missing) = ids.iter().find(|id| !l.book.skus.contains_key(id)) {
@@ -103,15 +115,16 @@ pub(super) async fn load_locations(
     for chunk in ids.chunks(CHUNK) {
         let mut sql = Sql::new("SELECT id, warehouse_id, code, transit FROM locations WHERE ");
         push_in(&mut sql, "id", chunk.iter().map(|x| Val::I(x.0)));
-        for r in sql.fetch_all(c).await? {
-            let id = LocationId(col(&r, "id")?);
-            l.book
-                .locations
-                .insert(id, WarehouseId(col(&r, "warehouse_id")?));
-            if col::<bool>(&r, "transit")? {
+        let rows: Vec<(i64, i64, String, Flag)> = sql
+            .fetch_tuples(c, &["id", "warehouse_id", "code", "transit"])
+            .await?;
+        for (id, warehouse, code, transit) in rows {
+            let id = LocationId(id);
+            l.book.locations.insert(id, WarehouseId(warehouse));
+            if transit.0 {
                 l.book.transit.insert(id);
             }
-            l.loc_codes.insert(id, col(&r, "code")?);
+            l.loc_codes.insert(id, code);
         }
     }
     if let Some(missing) = ids.iter().find(|id| !l.book.locations.contains_key(id)) {
@@ -272,28 +285,61 @@ pub(super) async fn select_balances(
         }
         sql.push(") AS v) ORDER BY id")
             .push(&crate::dialect::lock(""));
-        for r in sql.fetch_all(c).await? {
-            read_balance(&r, l)?;
+        for b in sql.fetch_tuples(c, BALANCE_COLS).await? {
+            put_balance(b, l);
         }
     }
     Ok(())
 }
 
-pub(super) fn read_balance(r: &Row, l: &mut Loaded) -> Result<BalanceKey> {
+/// The columns of a balance row, in [`BalanceTuple`]'s order.
+pub(super) const BALANCE_COLS: &[&str] = &[
+    "id",
+    "sku_id",
+    "warehouse_id",
+    "location_id",
+    "lot_id",
+    "on_hand",
+    "reserved",
+    "value",
+    "last_move_id",
+];
+
+/// A balance row as [`Sql::fetch_tuples`] reads [`BALANCE_COLS`].
+pub(super) type BalanceTuple = (i64, i64, i64, i64, i64, i64, i64, i64, Option<i64>);
+
+/// Puts a balance row into the book, with its row id and newest move.
+pub(super) fn put_balance(b: BalanceTuple, l: &mut Loaded) -> BalanceKey {
+    let (id, sku, warehouse, location, lot, on_hand, reserved, value, last_move) = b;
     let key = BalanceKey {
-        sku: SkuId(col(r, "sku_id")?),
-        warehouse: WarehouseId(col(r, "warehouse_id")?),
-        location: LocationId(col(r, "location_id")?),
-        lot: LotId(col(r, "lot_id")?),
+        sku: SkuId(sku),
+        warehouse: WarehouseId(warehouse),
+        location: LocationId(location),
+        lot: LotId(lot),
     };
-    let b = Balance {
-        on_hand: col(r, "on_hand")?,
-        reserved: col(r, "reserved")?,
-        value: Fen(col(r, "value")?),
+    let balance = Balance {
+        on_hand,
+        reserved,
+        value: Fen(value),
     };
-    l.book.balances.insert(key, b);
-    l.rows.insert(key, (col(r, "id")?, col(r, "last_move_id")?));
-    Ok(key)
+    l.book.balances.insert(key, balance);
+    l.rows.insert(key, (id, last_move));
+    key
+}
+
+pub(super) fn read_balance(r: &Row, l: &mut Loaded) -> Result<BalanceKey> {
+    let b = (
+        col(r, "id")?,
+        col(r, "sku_id")?,
+        col(r, "warehouse_id")?,
+        col(r, "location_id")?,
+        col(r, "lot_id")?,
+        col(r, "on_hand")?,
+        col(r, "reserved")?,
+        col(r, "value")?,
+        col(r, "last_move_id")?,
+    );
+    Ok(put_balance(b, l))
 }
 
 /// Writes back every balance the book changed; `last_moves` gives the newest move per key.

@@ -90,14 +90,33 @@ pub(super) async fn reserve_in_indexed(
         }
         sql.push(") AS v) ORDER BY b.id")
             .push(&crate::dialect::lock("b"));
-        for r in sql.fetch_all(c).await? {
-            let key = read_balance(&r, &mut l)?;
+        let cols = [BALANCE_COLS, &["expiry_date", "pick_seq", "transit"]].concat();
+        #[allow(clippy::type_complexity)]
+        let rows: Vec<(
+            i64,
+            i64,
+            i64,
+            i64,
+            i64,
+            i64,
+            i64,
+            i64,
+            Option<i64>,
+            Option<String>,
+            i64,
+            Flag,
+        )> = sql.fetch_tuples(c, &cols).await?;
+        for (id, sku, wh, loc, lot, on_hand, reserved, value, last, expiry, pick_seq, transit) in
+            rows
+        {
+            let balance = (id, sku, wh, loc, lot, on_hand, reserved, value, last);
+            let key = put_balance(balance, &mut l);
             let meta = SlotMeta {
-                expiry: date(col(&r, "expiry_date")?),
-                pick_seq: col(&r, "pick_seq")?,
+                expiry: date(expiry),
+                pick_seq,
             };
             l.book.meta.insert(key, meta);
-            if col::<bool>(&r, "transit")? {
+            if transit.0 {
                 l.book.transit.insert(key.location);
             }
         }

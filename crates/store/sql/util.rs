@@ -53,6 +53,33 @@ impl From<Option<String>> for Val {
     }
 }
 
+/// A boolean column read through [`Sql::fetch_tuples`]: SQLite's JSON has it as 0 or 1,
+/// PostgreSQL's as false or true.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub(crate) struct Flag(pub bool);
+
+impl<'de> serde::Deserialize<'de> for Flag {
+    fn deserialize<D: serde::Deserializer<'de>>(d: D) -> std::result::Result<Flag, D::Error> {
+        struct V;
+        impl serde::de::Visitor<'_> for V {
+            type Value = Flag;
+            fn expecting(&self, f: &mut std::fmt::Formatter) -> std::fmt::Result {
+                f.write_str("a boolean, 0 or 1")
+            }
+            fn visit_bool<E: serde::de::Error>(self, v: bool) -> std::result::Result<Flag, E> {
+                Ok(Flag(v))
+            }
+            fn visit_i64<E: serde::de::Error>(self, v: i64) -> std::result::Result<Flag, E> {
+                Ok(Flag(v != 0))
+            }
+            fn visit_u64<E: serde::de::Error>(self, v: u64) -> std::result::Result<Flag, E> {
+                Ok(Flag(v != 0))
+            }
+        }
+        d.deserialize_any(V)
+    }
+}
+
 /// Builds a statement: `push` adds SQL text (only ever our own constants), `bind` adds a
 /// value and its `$n` placeholder. User input only ever goes through `bind`.
 #[derive(Debug, Default, Clone)]
@@ -103,6 +130,30 @@ impl Sql {
             };
         }
         q
+    }
+    /// Runs this SELECT and reads its rows as one: the database folds the columns `cols`
+    /// of every row into one JSON array of arrays, and each row decodes as `T` (a tuple,
+    /// booleans as [`Flag`]). For reads of thousands of rows: sqlx-sqlite hands each
+    /// result row from its connection's thread to the task separately, a few
+    /// microseconds apiece (see BENCHMARKS.md); here the hand-over happens once.
+    /// The rows come in no promised order.
+    pub async fn fetch_tuples<T: serde::de::DeserializeOwned>(
+        &mut self,
+        c: &mut Conn,
+        cols: &[&str],
+    ) -> Result<Vec<T>> {
+        let Sql { text, vals } = std::mem::take(self);
+        let mut all = Sql {
+            text: format!(
+                "SELECT {} AS j FROM ({text}) t",
+                crate::dialect::json_rows(cols)
+            ),
+            vals,
+        };
+        let row = all.fetch_one(c).await?;
+        let json: String = col(&row, "j")?;
+        serde_json::from_str(&json)
+            .map_err(|e| StoreError::Database(format!("rows read as JSON: {e}")))
     }
     pub async fn execute(&mut self, c: &mut Conn) -> Result<u64> {
         Ok(self.query().execute(&mut *c).await.db()?.rows_affected())
