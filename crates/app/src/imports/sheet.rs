@@ -10,10 +10,33 @@ pub(crate) struct Row {
 
 /// Reads the first sheet of a workbook, or a CSV, into its non-empty rows.
 pub(crate) fn read_rows(file_name: &str, bytes: &[u8]) -> Result<Vec<Row>> {
+    let mut rows = Vec::new();
+    each_row(file_name, bytes, &mut |row| {
+        rows.push(row);
+        true
+    })?;
+    Ok(rows)
+}
+
+/// [`read_rows`] one row at a time: `each` gets the non-empty rows in order and returns
+/// false to stop. A CSV is handed over as it is parsed, so the first rows can be used
+/// while the rest is read. A CSV's only error is an unreadable file, found before
+/// the first row: its text is decoded in memory first, and records may have any number
+/// of cells, so the parser cannot fail part-way.
+pub(crate) fn each_row(
+    file_name: &str,
+    bytes: &[u8],
+    each: &mut dyn FnMut(Row) -> bool,
+) -> Result<()> {
     if is_workbook(file_name, bytes) {
-        read_workbook(bytes)
+        for row in read_workbook(bytes)? {
+            if !each(row) {
+                break;
+            }
+        }
+        Ok(())
     } else {
-        read_csv(bytes)
+        each_csv_row(bytes, each)
     }
 }
 
@@ -97,7 +120,17 @@ pub(super) fn number_text(v: f64) -> String {
     }
 }
 
+#[cfg(test)]
 pub(super) fn read_csv(bytes: &[u8]) -> Result<Vec<Row>> {
+    let mut rows = Vec::new();
+    each_csv_row(bytes, &mut |row| {
+        rows.push(row);
+        true
+    })?;
+    Ok(rows)
+}
+
+fn each_csv_row(bytes: &[u8], each: &mut dyn FnMut(Row) -> bool) -> Result<()> {
     let text = decode_text(bytes);
     let first_line = text.lines().find(|l| !l.trim().is_empty()).unwrap_or("");
     let delimiter = if first_line.matches('\t').count() > first_line.matches(',').count() {
@@ -110,7 +143,6 @@ pub(super) fn read_csv(bytes: &[u8]) -> Result<Vec<Row>> {
         .flexible(true)
         .delimiter(delimiter)
         .from_reader(text.as_bytes());
-    let mut rows = Vec::new();
     // The csv reader skips blank lines, which a spreadsheet shows as rows. To keep row
     // numbers in step, the blank lines between where one record ended and the next begins
     // are counted here (a cell may also span lines, so lines are not rows).
@@ -139,11 +171,11 @@ pub(super) fn read_csv(bytes: &[u8]) -> Result<Vec<Row>> {
             pos += 1;
         }
         let cells: Vec<String> = rec.iter().map(clean_cell).collect();
-        if cells.iter().any(|c| !c.is_empty()) {
-            rows.push(Row { n, cells });
+        if cells.iter().any(|c| !c.is_empty()) && !each(Row { n, cells }) {
+            break;
         }
     }
-    Ok(rows)
+    Ok(())
 }
 
 /// How many empty lines `bytes` starts with.

@@ -24,8 +24,8 @@ use jxc_core::ids::ShopId;
 use jxc_core::money::Fen;
 use jxc_core::orders::{NewOrder, OrderLine, Receiver};
 
-use super::super::columns::{Column, Columns, col, locate};
-use super::super::sheet::{Row, read_rows};
+use super::super::columns::{Column, Columns, HEADER_SEARCH_ROWS, col, locate};
+use super::super::sheet::{Row, each_row};
 use super::*;
 
 const TEMPLATE_COLUMNS: &[Column] = &[
@@ -150,61 +150,152 @@ pub fn parse_template_each(
     file: (&str, &[u8]),
     on_order: &mut dyn FnMut(usize, NewOrder),
 ) -> ParsedOrders {
-    let rows = match read_rows(file.0, file.1) {
-        Ok(r) => r,
-        Err(e) => return ParsedOrders::file_error("file", error_reason(&e), 0),
+    let mut out = ParsedOrders::default();
+    // The rows before the header is found; then every row goes to `blocks` as it is read.
+    let mut head: Vec<Row> = Vec::new();
+    let mut blocks: Option<Blocks> = None;
+    let mut header: Option<crate::Error> = None;
+    let read = each_row(file.0, file.1, &mut |row| {
+        if let Some(b) = blocks.as_mut() {
+            b.push(row, &mut out, on_order);
+            return true;
+        }
+        head.push(row);
+        if head.len() < HEADER_SEARCH_ROWS {
+            return true;
+        }
+        match Blocks::start(shop, &mut head, &mut out, on_order) {
+            Ok(b) => {
+                blocks = Some(b);
+                true
+            }
+            Err(e) => {
+                header = Some(e);
+                false
+            }
+        }
+    });
+    if let Err(e) = read {
+        return ParsedOrders::file_error("file", error_reason(&e), 0);
+    }
+    if let Some(e) = header {
+        return ParsedOrders::file_error("file", error_reason(&e), 0);
+    }
+    let blocks = match blocks {
+        Some(b) => b,
+        // A file shorter than the rows the header is looked for in.
+        None => match Blocks::start(shop, &mut head, &mut out, on_order) {
+            Ok(b) => b,
+            Err(e) => return ParsedOrders::file_error("file", error_reason(&e), 0),
+        },
     };
-    let (h, cols) = match locate(&rows, TEMPLATE_COLUMNS) {
-        Ok(x) => x,
-        Err(e) => return ParsedOrders::file_error("file", error_reason(&e), 0),
-    };
-    let data = rows.get(h + 1..).unwrap_or_default();
-    let mut out = ParsedOrders {
-        total_rows: data.len(),
-        ..Default::default()
-    };
+    out.total_rows = blocks.finish(&mut out, on_order);
+    out.errors.sort_by_key(|e| e.row);
+    out
+}
 
-    // Rows into blocks of the same 订单号, in file order.
-    let mut blocks: Vec<(String, Vec<&Row>)> = Vec::new();
-    for row in data {
-        let id = clean_text(cols.get(row, "order_id").unwrap_or(""));
+/// The data rows of a template as they are read: rows of the same 订单号 that follow
+/// each other make one block, and a block is read into an order once the next one
+/// starts, in file order.
+struct Blocks {
+    shop: ShopId,
+    cols: Columns,
+    /// The block being read: its 订单号 and rows.
+    current: Option<(String, Vec<Row>)>,
+    /// 订单号 → the first row and the rows of its first block, to tell a repeat from a clash.
+    seen: HashMap<String, (usize, Vec<Row>)>,
+    data_rows: usize,
+}
+
+impl Blocks {
+    /// Finds the header in the first rows of the file and takes the rows after it.
+    fn start(
+        shop: ShopId,
+        head: &mut Vec<Row>,
+        out: &mut ParsedOrders,
+        on_order: &mut dyn FnMut(usize, NewOrder),
+    ) -> crate::Result<Blocks> {
+        let (h, cols) = locate(head, TEMPLATE_COLUMNS)?;
+        let mut b = Blocks {
+            shop,
+            cols,
+            current: None,
+            seen: HashMap::new(),
+            data_rows: 0,
+        };
+        for row in head.drain(..).skip(h + 1) {
+            b.push(row, out, on_order);
+        }
+        Ok(b)
+    }
+
+    fn push(
+        &mut self,
+        row: Row,
+        out: &mut ParsedOrders,
+        on_order: &mut dyn FnMut(usize, NewOrder),
+    ) {
+        self.data_rows += 1;
+        let id = clean_text(self.cols.get(&row, "order_id").unwrap_or(""));
         if id.is_empty() {
             let e = FieldError::new("order_id", "不能为空 / must not be empty");
-            out.errors.push(to_row_error(&cols, row.n, e, "", ""));
-            continue;
+            out.errors.push(to_row_error(&self.cols, row.n, e, "", ""));
+            return;
         }
-        match blocks.last_mut() {
+        match self.current.as_mut() {
             Some((last, rows)) if *last == id => rows.push(row),
-            _ => blocks.push((id, vec![row])),
+            _ => {
+                if let Some(done) = self.current.replace((id, vec![row])) {
+                    self.read_block(done, out, on_order);
+                }
+            }
         }
     }
 
-    // 订单号 → the first row of its first block, and that block's content.
-    let mut seen: HashMap<String, (usize, Vec<&[String]>)> = HashMap::new();
-    for (id, rows) in blocks {
-        let Some(first) = rows.first() else { continue };
-        let content: Vec<&[String]> = rows.iter().map(|r| row_content(r)).collect();
-        if let Some((n, earlier)) = seen.get(&id) {
-            if *earlier != content {
+    /// Reads the last block; the number of data rows.
+    fn finish(
+        mut self,
+        out: &mut ParsedOrders,
+        on_order: &mut dyn FnMut(usize, NewOrder),
+    ) -> usize {
+        if let Some(done) = self.current.take() {
+            self.read_block(done, out, on_order);
+        }
+        self.data_rows
+    }
+
+    fn read_block(
+        &mut self,
+        (id, rows): (String, Vec<Row>),
+        out: &mut ParsedOrders,
+        on_order: &mut dyn FnMut(usize, NewOrder),
+    ) {
+        let Some(n) = rows.first().map(|r| r.n) else {
+            return;
+        };
+        if let Some((first, earlier)) = self.seen.get(&id) {
+            if !earlier
+                .iter()
+                .map(row_content)
+                .eq(rows.iter().map(row_content))
+            {
                 let e = FieldError::new(
                     "order_id",
                     format!(
-                        "订单 “{id}” 已在第 {n} 行出现且内容不同，未导入 / order {id} is already on row {n} with different content; not imported"
+                        "订单 “{id}” 已在第 {first} 行出现且内容不同，未导入 / order {id} is already on row {first} with different content; not imported"
                     ),
                 );
-                out.errors.push(to_row_error(&cols, first.n, e, "", ""));
+                out.errors.push(to_row_error(&self.cols, n, e, "", ""));
             }
-            continue;
+            return;
         }
-        seen.insert(id.clone(), (first.n, content));
-        let n = first.n;
-        match read_order(shop, &id, &cols, &rows) {
+        let refs: Vec<&Row> = rows.iter().collect();
+        match read_order(self.shop, &id, &self.cols, &refs) {
             Ok(order) => on_order(n, order),
             Err(errs) => out.errors.extend(errs),
         }
+        self.seen.insert(id, (n, rows));
     }
-    out.errors.sort_by_key(|e| e.row);
-    out
 }
 
 /// Reads the rows of one order; all their errors if any is bad.
