@@ -741,3 +741,32 @@ fn random_bytes_never_panic() {
         Some(("l.csv", lines.as_bytes())),
     );
 }
+
+#[test]
+fn a_long_template_is_read_as_it_streams_with_repeats_far_apart_kept_once_and_clashes_reported() {
+    // A title row above the header, 30 orders, then a repeat of A5 (kept once), a changed
+    // copy of A7 (reported) and a row without 订单号: more rows than the header is
+    // searched in, so the orders are handed over while the file is still being read.
+    let mut text = String::from("2024年11月 订单\n订单号,商品名称,数量,单价,下单时间\n");
+    let row = |id: usize, qty: usize| format!("A{id},杯子,{qty},10.00,2024-11-12 09:00\n");
+    for id in 1..=30 {
+        text.push_str(&row(id, 1));
+    }
+    text.push_str(&row(5, 1));
+    text.push_str(&row(7, 2));
+    text.push_str(",杯子,1,10.00,2024-11-12 09:00\n");
+    let mut handed = Vec::new();
+    let p = jxc_app::imports::orders::parse_template_each(
+        SHOP,
+        ("t.csv", text.as_bytes()),
+        &mut |n, o| handed.push((n, o.platform_order_id)),
+    );
+    let want: Vec<(usize, String)> = (1..=30).map(|i| (i + 2, format!("A{i}"))).collect();
+    assert_eq!(handed, want);
+    assert_eq!(p.total_rows, 33);
+    let errs = errors(&p);
+    assert_eq!(errs.len(), 2, "{errs:#?}");
+    assert_eq!((errs[0].0, errs[0].1.as_str()), (34, "order_id"));
+    assert!(errs[0].2.contains("第 9 行"), "{}", errs[0].2);
+    assert_eq!((errs[1].0, errs[1].1.as_str()), (35, "order_id"));
+}
