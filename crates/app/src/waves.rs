@@ -3,12 +3,12 @@
 //! reserved unit at its location, walked in S-shape (`core::fulfillment::picking`), with
 //! the route's length against the naive order — and its 播种 slots.
 
-use std::collections::BTreeMap;
+use std::collections::{BTreeMap, HashMap};
 
 use jxc_core::fulfillment::picking::{Stop, plan};
 use jxc_core::fulfillment::routing::Decision;
 use jxc_core::fulfillment::waves::{Waiting, WaveKind as PlanKind, WaveRules, plan_waves};
-use jxc_core::ids::{OrderId, WarehouseId};
+use jxc_core::ids::{OrderId, ShopId, WarehouseId};
 use jxc_core::paging::{Page, PageRequest};
 use jxc_core::users::User;
 use jxc_store::{Actor, AllocationStatus, NewWave, ReservationFilter, Wave, WaveKind};
@@ -70,31 +70,38 @@ impl App {
         }
         let ids = self.store.unwaved_allocated_orders(warehouse).await?;
         let mut waiting = Vec::with_capacity(ids.len());
-        for id in ids {
-            let (Some(order), Some(a)) = (
-                self.store.get_order(id).await?,
-                self.store.get_allocation(id).await?,
-            ) else {
-                continue;
-            };
-            if a.status != AllocationStatus::Allocated || !user.sees_shop(order.order.shop_id) {
-                continue;
-            }
-            let Ok(d) = serde_json::from_value::<Decision>(a.decision) else {
-                continue;
-            };
-            let lines: Vec<_> = d
-                .shipments
-                .iter()
-                .filter(|s| s.warehouse == warehouse)
-                .flat_map(|s| s.lines.clone())
+        // A thousand orders at a time: their shop and payment time, and their decisions.
+        for chunk in ids.chunks(1_000) {
+            let orders: HashMap<OrderId, (ShopId, i64)> = self
+                .store
+                .allocation_inputs(chunk)
+                .await?
+                .into_iter()
+                .map(|o| (o.order_id, (o.shop_id, o.paid_at_ms)))
                 .collect();
-            waiting.push(Waiting {
-                id: id.0,
-                carrier: d.carrier.clone().unwrap_or_default(),
-                paid_at_ms: order.order.paid_at.unwrap_or(order.order.created_at),
-                lines,
-            });
+            for a in self.store.get_allocations(chunk).await? {
+                let Some((shop, paid_at_ms)) = orders.get(&a.order_id).copied() else {
+                    continue;
+                };
+                if a.status != AllocationStatus::Allocated || !user.sees_shop(shop) {
+                    continue;
+                }
+                let Ok(d) = serde_json::from_value::<Decision>(a.decision) else {
+                    continue;
+                };
+                let lines: Vec<_> = d
+                    .shipments
+                    .iter()
+                    .filter(|s| s.warehouse == warehouse)
+                    .flat_map(|s| s.lines.clone())
+                    .collect();
+                waiting.push(Waiting {
+                    id: a.order_id.0,
+                    carrier: d.carrier.clone().unwrap_or_default(),
+                    paid_at_ms,
+                    lines,
+                });
+            }
         }
         let (planned, _later) = plan_waves(&waiting, rules);
         if planned.is_empty() {

@@ -2,7 +2,7 @@
 //! and releasing go through `reserve_in` / `release_in` in the allocation's transaction;
 //! releasing also takes the order out of its wave (wave_orders).
 
-use std::collections::BTreeSet;
+use std::collections::{BTreeSet, HashMap};
 
 use async_trait::async_trait;
 use jxc_core::ids::{OrderId, ReservationId, SkuId, WarehouseId};
@@ -162,6 +162,20 @@ impl FulfillmentStore for SqlStore {
     async fn get_allocation(&self, order: OrderId) -> Result<Option<Allocation>> {
         let mut c = self.read.acquire().await.db()?;
         allocation_of(&mut c, order).await
+    }
+
+    async fn get_allocations(&self, ids: &[OrderId]) -> Result<Vec<Allocation>> {
+        let mut c = self.read.acquire().await.db()?;
+        let mut found: HashMap<OrderId, Allocation> = HashMap::with_capacity(ids.len());
+        for chunk in ids.chunks(500) {
+            let mut sql = Sql::new("SELECT * FROM order_allocations WHERE ");
+            push_in(&mut sql, "order_id", chunk.iter().map(|o| Val::I(o.0)));
+            for r in sql.fetch_all(&mut c).await? {
+                let a = allocation(&r)?;
+                found.insert(a.order_id, a);
+            }
+        }
+        Ok(ids.iter().filter_map(|o| found.remove(o)).collect())
     }
 
     async fn list_allocations(

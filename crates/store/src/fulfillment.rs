@@ -134,6 +134,9 @@ pub trait FulfillmentStore: Send + Sync {
         skus: &[SkuId],
     ) -> Result<Vec<(SkuId, WarehouseId, i64)>>;
     async fn get_allocation(&self, order: OrderId) -> Result<Option<Allocation>>;
+    /// The allocations of these orders, in the order of `ids` (orders without one are
+    /// left out).
+    async fn get_allocations(&self, ids: &[OrderId]) -> Result<Vec<Allocation>>;
     /// Allocations by order id, optionally of one status.
     async fn list_allocations(
         &self,

@@ -124,6 +124,19 @@ pub async fn a_batch_of_allocations_is_saved_all_or_none(s: Shared) {
     assert_eq!(saved[0].status, AllocationStatus::Allocated);
     assert_eq!(balance(&s, cap, hz.a).await, (4, 2, 400));
     assert!(s.save_allocations(&[], &actor()).await.unwrap().is_empty());
+
+    // Many allocations read at once, in the order asked; an order without one is left out.
+    let many = s
+        .get_allocations(&[c, OrderId(999_999), a, b])
+        .await
+        .unwrap();
+    let one_by_one = vec![
+        s.get_allocation(c).await.unwrap().unwrap(),
+        s.get_allocation(a).await.unwrap().unwrap(),
+        s.get_allocation(b).await.unwrap().unwrap(),
+    ];
+    assert_eq!(many, one_by_one);
+    assert!(s.get_allocations(&[]).await.unwrap().is_empty());
 }
 
 pub async fn what_routing_needs_of_many_orders_is_read_at_once(s: Shared) {
