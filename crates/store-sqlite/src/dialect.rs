@@ -72,13 +72,16 @@ pub fn lock(_alias: &str) -> String {
     String::new()
 }
 
-/// Ids for `n` new rows of `table`. Safe because the caller holds the write lock.
+/// Ids for `n` new rows of `table`. Safe because the caller holds the write lock. An
+/// AUTOINCREMENT table never gets an id back, even of a row deleted since: its highest
+/// id ever given is in `sqlite_sequence` (which inserting these ids then raises).
 pub async fn next_ids(c: &mut Conn, table: &str, n: usize) -> Result<Vec<i64>> {
-    let row = Sql::new(&format!(
-        "SELECT CAST(COALESCE(MAX(id), 0) AS BIGINT) AS m FROM {table}"
-    ))
-    .fetch_one(c)
-    .await?;
+    let mut sql = Sql::new(&format!(
+        "SELECT CAST(MAX(COALESCE(MAX(id), 0),          COALESCE((SELECT seq FROM sqlite_sequence WHERE name = "
+    ));
+    sql.bind(table)
+        .push(&format!("), 0)) AS BIGINT) AS m FROM {table}"));
+    let row = sql.fetch_one(c).await?;
     let max: i64 = crate::sql::util::col(&row, "m")?;
     Ok((1..=n as i64).map(|i| max + i).collect())
 }

@@ -152,6 +152,19 @@ impl WaveStore for SqlStore {
             .flat_map(|w| w.orders.iter().map(|(o, _)| *o))
             .collect();
         lock_orders(&mut tx, &all).await?;
+        // What the checks need, read for every wave at once.
+        let mut by_warehouse: BTreeMap<WarehouseId, Vec<OrderId>> = BTreeMap::new();
+        for w in waves {
+            by_warehouse
+                .entry(w.warehouse_id)
+                .or_default()
+                .extend(w.orders.iter().map(|(o, _)| *o));
+        }
+        let mut allocated: BTreeMap<WarehouseId, BTreeSet<OrderId>> = BTreeMap::new();
+        for (wh, ids) in &by_warehouse {
+            allocated.insert(*wh, allocated_to(&mut tx, *wh, ids).await?);
+        }
+        let in_wave = waved(&mut tx, &all.iter().copied().collect::<Vec<_>>()).await?;
         // Every check first: nothing is written unless every wave passes.
         let mut seen = BTreeSet::new();
         for w in waves {
@@ -161,11 +174,11 @@ impl WaveStore for SqlStore {
                     "波次没有订单 / a wave needs orders",
                 ));
             }
-            let ids: Vec<OrderId> = w.orders.iter().map(|(o, _)| *o).collect();
-            let allocated = allocated_to(&mut tx, w.warehouse_id, &ids).await?;
-            let in_wave = waved(&mut tx, &ids).await?;
-            for o in &ids {
-                if !allocated.contains(o) {
+            for (o, _) in &w.orders {
+                if !allocated
+                    .get(&w.warehouse_id)
+                    .is_some_and(|a| a.contains(o))
+                {
                     return Err(StoreError::conflict(
                         "orders",
                         format!(
@@ -194,57 +207,74 @@ impl WaveStore for SqlStore {
                 }
             }
         }
+        // Then every wave, its orders and its audit row in multi-row statements.
         let now = now_ms();
-        let mut out = Vec::with_capacity(waves.len());
-        for w in waves {
-            let r = Sql::new("INSERT INTO waves (warehouse_id, kind, sku_id, carrier, created_at, created_by) VALUES ")
-                .tuple([
-                    Val::I(w.warehouse_id.0),
-                    w.kind.as_str().into(),
-                    Val::OI(w.sku_id.map(|s| s.0)),
-                    w.carrier.as_str().into(),
-                    Val::I(now),
-                    actor.0.as_str().into(),
-                ])
-                .push(" RETURNING id")
-                .fetch_one(&mut tx)
-                .await?;
-            let id: i64 = col(&r, "id")?;
-            let mut orders = w.orders.clone();
-            orders.sort_by_key(|&(o, slot)| (slot, o));
-            insert_rows(
-                &mut tx,
-                "wave_orders",
-                &["wave_id", "order_id", "slot"],
-                orders
-                    .iter()
-                    .map(|&(o, slot)| vec![Val::I(id), Val::I(o.0), Val::I(slot)])
-                    .collect(),
-                "",
-            )
-            .await?;
-            let saved = Wave {
-                id,
-                warehouse_id: w.warehouse_id,
-                kind: w.kind,
-                sku_id: w.sku_id,
-                carrier: w.carrier.clone(),
-                orders,
-                created_at: now,
-                created_by: actor.0.clone(),
-            };
-            audit(
-                &mut tx,
-                actor,
-                "create",
-                "wave",
-                id,
-                None,
-                Some(audit_json(&saved)),
-            )
-            .await?;
-            out.push(saved);
-        }
+        let ids = crate::dialect::next_ids(&mut tx, "waves", waves.len()).await?;
+        let out: Vec<Wave> = waves
+            .iter()
+            .zip(&ids)
+            .map(|(w, id)| {
+                let mut orders = w.orders.clone();
+                orders.sort_by_key(|&(o, slot)| (slot, o));
+                Wave {
+                    id: *id,
+                    warehouse_id: w.warehouse_id,
+                    kind: w.kind,
+                    sku_id: w.sku_id,
+                    carrier: w.carrier.clone(),
+                    orders,
+                    created_at: now,
+                    created_by: actor.0.clone(),
+                }
+            })
+            .collect();
+        insert_rows(
+            &mut tx,
+            "waves",
+            &[
+                "id",
+                "warehouse_id",
+                "kind",
+                "sku_id",
+                "carrier",
+                "created_at",
+                "created_by",
+            ],
+            out.iter()
+                .map(|w| {
+                    vec![
+                        Val::I(w.id),
+                        Val::I(w.warehouse_id.0),
+                        w.kind.as_str().into(),
+                        Val::OI(w.sku_id.map(|s| s.0)),
+                        w.carrier.as_str().into(),
+                        Val::I(now),
+                        actor.0.as_str().into(),
+                    ]
+                })
+                .collect(),
+            "",
+        )
+        .await?;
+        insert_rows(
+            &mut tx,
+            "wave_orders",
+            &["wave_id", "order_id", "slot"],
+            out.iter()
+                .flat_map(|w| {
+                    w.orders
+                        .iter()
+                        .map(|&(o, slot)| vec![Val::I(w.id), Val::I(o.0), Val::I(slot)])
+                })
+                .collect(),
+            "",
+        )
+        .await?;
+        let audits = out
+            .iter()
+            .map(|w| (w.id.to_string(), None, Some(audit_json(w).to_string())))
+            .collect();
+        super::reservations::audit_many(&mut tx, actor, "create", "wave", audits).await?;
         tx.commit().await.db()?;
         Ok(out)
     }
