@@ -76,9 +76,10 @@ pub fn lock(_alias: &str) -> String {
 /// AUTOINCREMENT table never gets an id back, even of a row deleted since: its highest
 /// id ever given is in `sqlite_sequence` (which inserting these ids then raises).
 pub async fn next_ids(c: &mut Conn, table: &str, n: usize) -> Result<Vec<i64>> {
-    let mut sql = Sql::new(&format!(
-        "SELECT CAST(MAX(COALESCE(MAX(id), 0),          COALESCE((SELECT seq FROM sqlite_sequence WHERE name = "
-    ));
+    let mut sql = Sql::new(
+        "SELECT CAST(MAX(COALESCE(MAX(id), 0), \
+         COALESCE((SELECT seq FROM sqlite_sequence WHERE name = ",
+    );
     sql.bind(table)
         .push(&format!("), 0)) AS BIGINT) AS m FROM {table}"));
     let row = sql.fetch_one(c).await?;

@@ -13,7 +13,7 @@ use jxc_store::{
 };
 
 use super::fulfillment::{allocation, audit_json};
-use super::reservations::{audit_many, reserve_in_indexed};
+use super::reservations::reserve_in_indexed;
 use super::util::*;
 
 /// Ids a statement takes at once.

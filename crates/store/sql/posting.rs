@@ -213,32 +213,9 @@ pub(super) async fn post_in(
             "doc_no": d.summary.doc_no, "kind": d.summary.kind, "warehouse_id": d.summary.warehouse_id,
             "reference": d.summary.reference, "moves": d.moves.len(), "value": value,
         });
-        vec![
-            Val::I(now),
-            actor.0.as_str().into(),
-            "post".into(),
-            "stock_document".into(),
-            d.summary.id.0.to_string().into(),
-            Val::OT(None),
-            Val::OT(Some(after.to_string())),
-        ]
+        (d.summary.id.0.to_string(), None, Some(after.to_string()))
     });
-    insert_rows(
-        c,
-        "audit_log",
-        &[
-            "at",
-            "actor",
-            "action",
-            "entity",
-            "entity_id",
-            "before_json",
-            "after_json",
-        ],
-        Vec::from_iter(audits),
-        "",
-    )
-    .await?;
+    audit_many_at(c, now, actor, "post", "stock_document", audits.collect()).await?;
     Ok(out)
 }
 

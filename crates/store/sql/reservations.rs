@@ -249,45 +249,6 @@ pub(super) async fn audit_reservations(
     audit_many(c, actor, action, "reservation", rows.collect()).await
 }
 
-/// Audit-log rows of one action on many records of one entity: (id, before, after), the
-/// before and after as JSON text.
-pub(super) async fn audit_many(
-    c: &mut Conn,
-    actor: &Actor,
-    action: &str,
-    entity: &str,
-    rows: Vec<(String, Option<String>, Option<String>)>,
-) -> Result<()> {
-    let now = now_ms();
-    let rows = rows.into_iter().map(|(id, before, after)| {
-        vec![
-            Val::I(now),
-            actor.0.as_str().into(),
-            action.into(),
-            entity.into(),
-            id.into(),
-            Val::OT(before),
-            Val::OT(after),
-        ]
-    });
-    insert_rows(
-        c,
-        "audit_log",
-        &[
-            "at",
-            "actor",
-            "action",
-            "entity",
-            "entity_id",
-            "before_json",
-            "after_json",
-        ],
-        Vec::from_iter(rows),
-        "",
-    )
-    .await
-}
-
 pub(super) async fn release_in(
     c: &mut Conn,
     ids: &[ReservationId],

@@ -428,6 +428,56 @@ pub(crate) async fn audit(
     Ok(())
 }
 
+/// Audit-log rows of one action on many records of one entity: (id, before, after), the
+/// before and after as JSON text.
+pub(crate) async fn audit_many(
+    c: &mut Conn,
+    actor: &Actor,
+    action: &str,
+    entity: &str,
+    rows: Vec<(String, Option<String>, Option<String>)>,
+) -> Result<()> {
+    audit_many_at(c, now_ms(), actor, action, entity, rows).await
+}
+
+/// [`audit_many`] at a given time (Unix ms), e.g. the posting time of the documents.
+pub(crate) async fn audit_many_at(
+    c: &mut Conn,
+    now: i64,
+    actor: &Actor,
+    action: &str,
+    entity: &str,
+    rows: Vec<(String, Option<String>, Option<String>)>,
+) -> Result<()> {
+    let rows = rows.into_iter().map(|(id, before, after)| {
+        vec![
+            Val::I(now),
+            actor.0.as_str().into(),
+            action.into(),
+            entity.into(),
+            id.into(),
+            Val::OT(before),
+            Val::OT(after),
+        ]
+    });
+    insert_rows(
+        c,
+        "audit_log",
+        &[
+            "at",
+            "actor",
+            "action",
+            "entity",
+            "entity_id",
+            "before_json",
+            "after_json",
+        ],
+        Vec::from_iter(rows),
+        "",
+    )
+    .await
+}
+
 /// `%text%` for a LIKE on a lower-cased column, with LIKE's wildcards escaped.
 pub(crate) fn like_pattern(q: &str) -> String {
     let mut p = String::from("%");

@@ -274,7 +274,7 @@ impl WaveStore for SqlStore {
             .iter()
             .map(|w| (w.id.to_string(), None, Some(audit_json(w).to_string())))
             .collect();
-        super::reservations::audit_many(&mut tx, actor, "create", "wave", audits).await?;
+        audit_many(&mut tx, actor, "create", "wave", audits).await?;
         tx.commit().await.db()?;
         Ok(out)
     }

@@ -119,7 +119,7 @@ mod tests {
             "a,b\n\n1,\"x\ny\"\n2,z\n,\n3,w\n",
             "\r\na,b\r\n\r\n1,\"x\r\ny\"\r\n2,z\r\n,\r\n3,w",
         ] {
-            let rows = read_csv(text.as_bytes()).unwrap();
+            let rows = read_rows("t.csv", text.as_bytes()).unwrap();
             let ns: Vec<usize> = rows.iter().map(|r| r.n).collect();
             let first = if text.starts_with('\r') { 2 } else { 1 };
             assert_eq!(ns, vec![first, first + 2, first + 3, first + 5], "{text:?}");

@@ -120,16 +120,6 @@ pub(super) fn number_text(v: f64) -> String {
     }
 }
 
-#[cfg(test)]
-pub(super) fn read_csv(bytes: &[u8]) -> Result<Vec<Row>> {
-    let mut rows = Vec::new();
-    each_csv_row(bytes, &mut |row| {
-        rows.push(row);
-        true
-    })?;
-    Ok(rows)
-}
-
 fn each_csv_row(bytes: &[u8], each: &mut dyn FnMut(Row) -> bool) -> Result<()> {
     let text = decode_text(bytes);
     let first_line = text.lines().find(|l| !l.trim().is_empty()).unwrap_or("");

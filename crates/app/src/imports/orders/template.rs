@@ -175,19 +175,16 @@ pub fn parse_template_each(
             }
         }
     });
-    if let Err(e) = read {
-        return ParsedOrders::file_error("file", error_reason(&e), 0);
-    }
-    if let Some(e) = header {
-        return ParsedOrders::file_error("file", error_reason(&e), 0);
-    }
-    let blocks = match blocks {
-        Some(b) => b,
-        // A file shorter than the rows the header is looked for in.
-        None => match Blocks::start(shop, &mut head, &mut out, on_order) {
-            Ok(b) => b,
-            Err(e) => return ParsedOrders::file_error("file", error_reason(&e), 0),
-        },
+    let started = read
+        .and(header.map_or(Ok(()), Err))
+        .and_then(|()| match blocks {
+            Some(b) => Ok(b),
+            // A file shorter than the rows the header is looked for in.
+            None => Blocks::start(shop, &mut head, &mut out, on_order),
+        });
+    let blocks = match started {
+        Ok(b) => b,
+        Err(e) => return ParsedOrders::file_error("file", error_reason(&e), 0),
     };
     out.total_rows = blocks.finish(&mut out, on_order);
     out.errors.sort_by_key(|e| e.row);
